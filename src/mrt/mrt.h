@@ -1,0 +1,206 @@
+/*
+ * DOC: mrt — MRT archives (RFC 6396, RFC 8050) as a stream of records and
+ * elems, plus the output formats of `lightsout mrt`.
+ *
+ * Shape (after libbgpstream): mrt_reader_next() returns one record; then
+ * mrt_record_next_elem() returns its elems one at a time (announce,
+ * withdraw, RIB entry, peer state change).  Pointers in records and elems
+ * are borrowed and valid until the next mrt_reader_next() call.
+ *
+ * Record framing is checked before decoding: a header with an unknown type,
+ * an absurd length or a length running past the end of the input is a
+ * framing error; the reader reports it with the byte offset and tries to
+ * resynchronise on the next plausible header (so the rest of a damaged
+ * archive is still read).  A record whose body is malformed is reported
+ * and skipped.  Hard caps: MRT_MAX_RECORD bytes per record.
+ *
+ * Covered: TABLE_DUMP (v1, IPv4/IPv6, incl. 4-byte-AS subtypes),
+ * TABLE_DUMP_V2 (PEER_INDEX_TABLE, RIB_IPV4/IPV6_UNICAST/MULTICAST,
+ * RIB_GENERIC, ADD-PATH subtypes 8-12), BGP4MP / BGP4MP_ET (STATE_CHANGE,
+ * MESSAGE, MESSAGE_AS4, STATE_CHANGE_AS4, *_LOCAL, ADD-PATH subtypes 8-11)
+ * and the deprecated type 5 (BGP) records of early RIPE RIS archives.
+ */
+#ifndef LO_MRT_H
+#define LO_MRT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bgp/bgp.h"
+#include "io/io.h"
+#include "lib/lib.h"
+
+#define MRT_MAX_RECORD (16u << 20)
+#define MRT_MAX_PEERS 65535
+
+enum mrt_type {
+	MRT_T_BGP = 5, /* deprecated, RIS 1999-2001 */
+	MRT_T_TABLE_DUMP = 12,
+	MRT_T_TABLE_DUMP_V2 = 13,
+	MRT_T_BGP4MP = 16,
+	MRT_T_BGP4MP_ET = 17,
+};
+
+enum mrt_bgp4mp_subtype {
+	MRT_BGP4MP_STATE_CHANGE = 0,
+	MRT_BGP4MP_MESSAGE = 1,
+	MRT_BGP4MP_ENTRY = 2,
+	MRT_BGP4MP_SNAPSHOT = 3,
+	MRT_BGP4MP_MESSAGE_AS4 = 4,
+	MRT_BGP4MP_STATE_CHANGE_AS4 = 5,
+	MRT_BGP4MP_MESSAGE_LOCAL = 6,
+	MRT_BGP4MP_MESSAGE_AS4_LOCAL = 7,
+	MRT_BGP4MP_MESSAGE_ADDPATH = 8,
+	MRT_BGP4MP_MESSAGE_AS4_ADDPATH = 9,
+	MRT_BGP4MP_MESSAGE_LOCAL_ADDPATH = 10,
+	MRT_BGP4MP_MESSAGE_AS4_LOCAL_ADDPATH = 11,
+};
+
+enum mrt_td2_subtype {
+	MRT_TD2_PEER_INDEX = 1,
+	MRT_TD2_RIB_IPV4_UNICAST = 2,
+	MRT_TD2_RIB_IPV4_MULTICAST = 3,
+	MRT_TD2_RIB_IPV6_UNICAST = 4,
+	MRT_TD2_RIB_IPV6_MULTICAST = 5,
+	MRT_TD2_RIB_GENERIC = 6,
+	MRT_TD2_RIB_IPV4_UNICAST_AP = 8,
+	MRT_TD2_RIB_IPV4_MULTICAST_AP = 9,
+	MRT_TD2_RIB_IPV6_UNICAST_AP = 10,
+	MRT_TD2_RIB_IPV6_MULTICAST_AP = 11,
+	MRT_TD2_RIB_GENERIC_AP = 12,
+};
+
+/* Deprecated type 5 subtypes (RFC 6396 §4.1 of the old MRT draft). */
+enum mrt_bgp_subtype {
+	MRT_BGP_NULL = 0,
+	MRT_BGP_UPDATE = 1,
+	MRT_BGP_PREF_UPDATE = 2,
+	MRT_BGP_STATE_CHANGE = 3,
+	MRT_BGP_SYNC = 4,
+	MRT_BGP_OPEN = 5,
+	MRT_BGP_NOTIFY = 6,
+	MRT_BGP_KEEPALIVE = 7,
+};
+
+/* struct mrt_peer - one entry of a PEER_INDEX_TABLE. */
+struct mrt_peer {
+	struct bgp_addr addr;
+	uint32_t asn;
+	uint8_t bgp_id[4];
+};
+
+enum mrt_elem_type {
+	MRT_ELEM_RIB = 'R',	 /* a RIB entry (TABLE_DUMP, TABLE_DUMP_V2) */
+	MRT_ELEM_ANNOUNCE = 'A', /* a prefix announced in an UPDATE */
+	MRT_ELEM_WITHDRAW = 'W', /* a prefix withdrawn in an UPDATE */
+	MRT_ELEM_STATE = 'S',	 /* a peer's FSM state changed */
+};
+
+/* Where an announced prefix's next hop comes from (the formats differ). */
+enum mrt_nh_src {
+	MRT_NH_NONE,
+	MRT_NH_ATTR, /* NEXT_HOP attribute (or INADDR_NONE when absent) */
+	MRT_NH_MP,   /* MP_REACH next hop of the prefix's AFI/SAFI */
+};
+
+/*
+ * struct mrt_elem - one route-level event.  Borrowed; valid until the next
+ * mrt_reader_next().
+ */
+struct mrt_elem {
+	enum mrt_elem_type type;
+	uint32_t time;
+	uint32_t usec;
+	struct bgp_addr peer_addr;
+	uint32_t peer_asn;
+	struct bgp_prefix prefix;
+	const struct bgp_attrs *attrs; /* RIB and ANNOUNCE (and WITHDRAW) */
+	uint16_t afi, safi;		/* of the prefix */
+	enum mrt_nh_src nh_src;
+	const struct bgp_mp *mp;	/* when nh_src == MRT_NH_MP */
+	uint32_t originated;		/* RIB entries: originated time */
+	uint16_t old_state, new_state;	/* STATE */
+};
+
+/*
+ * struct mrt_record - one decoded MRT record.
+ * @offset:  byte offset of the record header in the decompressed input
+ * @addpath: the record's NLRI carry path identifiers
+ * @local:   BGP4MP *_LOCAL subtype (message sent by the collector)
+ * @msg_type: BGP message type for BGP4MP MESSAGE records (0 otherwise)
+ * @session_afi: address family of the BGP4MP session header
+ */
+struct mrt_record {
+	uint64_t offset;
+	uint32_t time;
+	uint32_t usec;
+	uint16_t type;
+	uint16_t subtype;
+	uint32_t length;
+	const uint8_t *body;
+	bool addpath;
+	bool local;
+	uint8_t msg_type;
+	uint16_t session_afi;
+	struct bgp_addr peer_addr, local_addr;
+	uint32_t peer_asn, local_asn;
+	uint32_t n_elems; /* elems this record yields */
+	int damaged;	  /* <0: malformed but partly decoded; the error was reported */
+	bool batched;	  /* TABLE_DUMP of early RIS: many entries, length 4 short */
+};
+
+struct mrt_reader;
+
+/* mrt_reader_new() - wrap @io (ownership stays with the caller). */
+struct mrt_reader *mrt_reader_new(struct io_reader *io);
+void mrt_reader_free(struct mrt_reader *r);
+
+/*
+ * mrt_reader_next() - read and decode the next record.
+ * Returns 1 with *@rec set, 0 at the end of input, or a negative LO_E*:
+ * LO_ECORRUPT for a malformed record (skipped; call again to continue),
+ * LO_ETRUNC / LO_EIO when the input itself failed (no more records).  @err
+ * gets the text and offset of every error.  A record that is malformed but
+ * still yields elems is returned (1) with rec->damaged < 0 and @err filled.
+ */
+int mrt_reader_next(struct mrt_reader *r, const struct mrt_record **rec, struct lo_err *err);
+
+/*
+ * mrt_record_next_elem() - the next elem of the current record.
+ * Returns 1 with *@elem set, 0 when the record has no more elems.
+ */
+int mrt_record_next_elem(struct mrt_reader *r, const struct mrt_elem **elem);
+
+/* mrt_reader_peers() - the current PEER_INDEX_TABLE (borrowed). */
+const struct mrt_peer *mrt_reader_peers(const struct mrt_reader *r, unsigned *n);
+
+/* struct mrt_stats - what a reader has seen so far. */
+struct mrt_stats {
+	uint64_t records;
+	uint64_t elems;
+	uint64_t errors;	 /* records reported corrupt */
+	uint64_t attr_errors;	 /* malformed attributes (RFC 7606 style) */
+	uint64_t skipped_bytes;	 /* bytes skipped while resynchronising */
+	uint64_t addpath_guessed; /* NLRI lists with path ids in a plain record */
+	uint64_t addpath_guessed_off; /* offset of the first such record */
+	uint64_t batched;	  /* TABLE_DUMP records 4 bytes longer than declared */
+	uint64_t batched_off;	  /* offset of the first one */
+	uint64_t bytes;		 /* decompressed bytes consumed */
+	uint32_t first_time, last_time;
+};
+const struct mrt_stats *mrt_reader_stats(const struct mrt_reader *r);
+
+/* ---------------------------------------------------------------- output */
+
+enum mrt_fmt { MRT_FMT_M, MRT_FMT_MM, MRT_FMT_JSON };
+
+/*
+ * mrt_fmt_record() - append the text of @rec (and all its elems, which it
+ * consumes) to @out in format @fmt.  -m and -M follow bgpdump 1.6.2 byte for
+ * byte (see docs/mrt.md for the documented differences).
+ */
+int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_fmt fmt,
+		   struct lo_buf *out);
+
+#endif
