@@ -423,18 +423,20 @@ static int setup_update(struct mrt_reader *r, struct cur *c, unsigned asn_size, 
 	r->withdrawn.addpath = r->nlri.addpath = r->rec.addpath;
 	if (cur_be16(c, &wlen))
 		return bad(r, err, "UPDATE truncated");
-	if (wlen > cur_left(c)) {
-		rc = bad(r, err, "UPDATE withdrawn routes run past the message");
-		wlen = (uint16_t)cur_left(c);
-	}
+	/* Inconsistent lengths leave nothing trustworthy in the message
+	 * (RFC 7606 §4 would reset the session): no elems. */
+	if (wlen > cur_left(c))
+		return bad(r, err, "UPDATE withdrawn routes length runs past the message");
 	r->withdrawn.p = c->p;
 	r->withdrawn.len = wlen;
 	c->p += wlen;
 	if (cur_be16(c, &alen)) {
-		alen = 0;
+		if (wlen == 0)
+			return bad(r, err, "UPDATE truncated");
+		alen = 0; /* withdrawals only, attribute length cut off */
+		rc = bad(r, err, "UPDATE truncated after the withdrawn routes");
 	} else if (alen > cur_left(c)) {
-		rc = bad(r, err, "UPDATE path attributes run past the message");
-		alen = (uint16_t)cur_left(c);
+		return bad(r, err, "UPDATE path attributes length runs past the message");
 	}
 	if (bgp_attrs_parse(&r->attrs, c->p, alen, asn_size, opts, r->merge_buf, r->merge_cap) < 0 ||
 	    r->attrs.n_errors_total)
