@@ -33,8 +33,12 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "t:n")) != -1) {
 		switch (c) {
-		case 't': opts.threads = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'n': count_only = true; break;
+		case 't':
+			opts.threads = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			count_only = true;
+			break;
 		default:
 			fprintf(stderr, "usage: io_cat [-t THREADS] [-n] FILE...\n");
 			return 2;
@@ -60,8 +64,8 @@ int main(int argc, char **argv)
 			}
 		}
 		if (n < 0) {
-			fprintf(stderr, "io_cat: %s: %s (%s, offset %" PRIu64 ")\n", argv[i], err.msg,
-				lo_strerror((int)n), err.offset);
+			fprintf(stderr, "io_cat: %s: %s (%s, offset %" PRIu64 ")\n", argv[i],
+				err.msg, lo_strerror((int)n), err.offset);
 			status = 1;
 		}
 		if (count_only)

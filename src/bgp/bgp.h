@@ -55,20 +55,20 @@ enum bgp_attr_type {
 	BGP_ATTR_LARGE_COMMUNITIES = 32,
 };
 
-#define BGP_ATTR_FLAG_OPTIONAL 0x80
+#define BGP_ATTR_FLAG_OPTIONAL	 0x80
 #define BGP_ATTR_FLAG_TRANSITIVE 0x40
-#define BGP_ATTR_FLAG_PARTIAL 0x20
-#define BGP_ATTR_FLAG_EXTLEN 0x10
+#define BGP_ATTR_FLAG_PARTIAL	 0x20
+#define BGP_ATTR_FLAG_EXTLEN	 0x10
 
-#define BGP_AS_SET 1
-#define BGP_AS_SEQUENCE 2
+#define BGP_AS_SET	       1
+#define BGP_AS_SEQUENCE	       2
 #define BGP_AS_CONFED_SEQUENCE 3
-#define BGP_AS_CONFED_SET 4
-#define BGP_AS_TRANS 23456
+#define BGP_AS_CONFED_SET      4
+#define BGP_AS_TRANS	       23456
 
 /* Hard caps on what one message may make us hold. */
 #define BGP_MAX_UNKNOWN_ATTRS 16
-#define BGP_MAX_ERRORS 4
+#define BGP_MAX_ERRORS	      4
 
 /* ---------------------------------------------------------------- addresses */
 
@@ -110,8 +110,8 @@ size_t bgp_fmt_u32(uint32_t v, char *out);
 struct bgp_nlri {
 	const uint8_t *p;
 	uint32_t len;
-	uint8_t family;	 /* 4 or 6 */
-	bool addpath;	 /* each prefix preceded by a 4-byte path id (RFC 7911) */
+	uint8_t family; /* 4 or 6 */
+	bool addpath;	/* each prefix preceded by a 4-byte path id (RFC 7911) */
 };
 
 /*
@@ -129,8 +129,8 @@ struct bgp_mp {
 	bool present;
 	uint16_t afi;
 	uint8_t safi;
-	uint8_t nh_len;	     /* next-hop length as sent (4, 16, 32, ...) */
-	uint8_t nh[32];	     /* next hop bytes (global, then link-local) */
+	uint8_t nh_len; /* next-hop length as sent (4, 16, 32, ...) */
+	uint8_t nh[32]; /* next hop bytes (global, then link-local) */
 	struct bgp_nlri nlri;
 };
 
@@ -209,8 +209,8 @@ static inline bool bgp_attr_seen(const struct bgp_attrs *a, unsigned type)
 }
 
 /* Options for bgp_attrs_parse(). */
-#define BGP_PARSE_ADDPATH 0x1	 /* NLRI inside MP attributes carry path ids */
-#define BGP_PARSE_MRT_RIB 0x2	 /* allow the abbreviated MP_REACH of MRT RIBs */
+#define BGP_PARSE_ADDPATH 0x1 /* NLRI inside MP attributes carry path ids */
+#define BGP_PARSE_MRT_RIB 0x2 /* allow the abbreviated MP_REACH of MRT RIBs */
 
 /*
  * bgp_attrs_parse() - parse an attribute block of @len bytes at @p.

@@ -42,13 +42,13 @@ size_t bgp_fmt_ipv6(const uint8_t b[16], char *out)
 	int zr[8], best = -1, bestlen = 0, run = 0;
 	size_t n = 0;
 
-	if (memcmp(b, zero12, 10) == 0 && ((b[10] == 0xff && b[11] == 0xff) ||
-					   (b[10] == 0 && b[11] == 0))) {
+	if (memcmp(b, zero12, 10) == 0 &&
+	    ((b[10] == 0xff && b[11] == 0xff) || (b[10] == 0 && b[11] == 0))) {
 		bool mapped = b[10] == 0xff;
 		/* IN6_IS_ADDR_V4COMPAT excludes :: and ::1 */
 		bool compat = !mapped && (b[12] | b[13] | b[14]) != 0 ? true
-			      : !mapped && b[15] > 1 ? true
-						     : false;
+			      : !mapped && b[15] > 1		      ? true
+								      : false;
 		if (mapped || compat) {
 			memcpy(out, mapped ? "::ffff:" : "::", mapped ? 7 : 2);
 			n = mapped ? 7 : 2;
@@ -135,12 +135,18 @@ uint32_t bgp_aspath_origin(const uint8_t *p, size_t len, unsigned asn_size)
 
 static char seg_open(uint8_t t)
 {
-	return t == BGP_AS_SET ? '{' : t == BGP_AS_CONFED_SET ? '[' : t == BGP_AS_CONFED_SEQUENCE ? '(' : ' ';
+	return t == BGP_AS_SET		     ? '{'
+	       : t == BGP_AS_CONFED_SET	     ? '['
+	       : t == BGP_AS_CONFED_SEQUENCE ? '('
+					     : ' ';
 }
 
 static char seg_close(uint8_t t)
 {
-	return t == BGP_AS_SET ? '}' : t == BGP_AS_CONFED_SET ? ']' : t == BGP_AS_CONFED_SEQUENCE ? ')' : ' ';
+	return t == BGP_AS_SET		     ? '}'
+	       : t == BGP_AS_CONFED_SET	     ? ']'
+	       : t == BGP_AS_CONFED_SEQUENCE ? ')'
+					     : ' ';
 }
 
 #define ASPATH_MAX 8000 /* the reference tool's limit, after which it prints "..." */
@@ -173,7 +179,9 @@ size_t bgp_aspath_fmt(const uint8_t *p, size_t len, unsigned asn_size, char *out
 		const uint8_t *q = pnt + 2;
 		for (unsigned i = 0; i < n; i++, q += asn_size) {
 			if (space)
-				out[pos++] = (type == BGP_AS_SET || type == BGP_AS_CONFED_SET) ? ',' : ' ';
+				out[pos++] = (type == BGP_AS_SET || type == BGP_AS_CONFED_SET)
+						     ? ','
+						     : ' ';
 			else
 				space = true;
 			uint32_t v = asn_size == 4 ? (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
@@ -206,7 +214,8 @@ size_t bgp_communities_fmt(const uint8_t *p, size_t len, char *out, size_t cap)
 	size_t pos = 0, limit = (cap < COMM_BUFSIZ ? cap : COMM_BUFSIZ) - 1;
 
 	for (size_t i = 0; i + 4 <= len; i += 4) {
-		uint32_t v = (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3];
+		uint32_t v = (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 |
+			     (uint32_t)p[i + 2] << 8 | p[i + 3];
 		const char *wk = NULL;
 		char tmp[16];
 		size_t n;

@@ -122,8 +122,7 @@ static void print_summary(const char *name, struct file_summary *s)
 	printf("  prefixes   %zu\n", s->prefixes.n);
 	printf("  time span  %s .. %s (%" PRIu32 " s)\n", a, b,
 	       s->have_time ? s->last - s->first : 0);
-	printf("  errors     %" PRIu64 "%s\n", s->errors,
-	       s->skipped ? "" : "");
+	printf("  errors     %" PRIu64 "%s\n", s->errors, s->skipped ? "" : "");
 	if (s->skipped)
 		printf("  skipped    %" PRIu64 " bytes while resynchronising\n", s->skipped);
 }
@@ -137,7 +136,8 @@ static int run_file(const char *name, enum mode mode, const struct io_opts *opts
 
 	lo_err_clear(&err);
 	if (io_open(&io, name, opts, &err)) {
-		fprintf(stderr, "lightsout: %s: %s\n", name, err.msg[0] ? err.msg : lo_strerror(err.code));
+		fprintf(stderr, "lightsout: %s: %s\n", name,
+			err.msg[0] ? err.msg : lo_strerror(err.code));
 		return CMD_USAGE;
 	}
 	struct mrt_reader *r = mrt_reader_new(io);
@@ -172,9 +172,9 @@ static int run_file(const char *name, enum mode mode, const struct io_opts *opts
 		int erc = 0;
 		if (mode == MODE_M || mode == MODE_MM || mode == MODE_JSON) {
 			erc = mrt_fmt_record(r, rec,
-					     mode == MODE_M	? MRT_FMT_M
-					     : mode == MODE_MM	? MRT_FMT_MM
-								: MRT_FMT_JSON,
+					     mode == MODE_M    ? MRT_FMT_M
+					     : mode == MODE_MM ? MRT_FMT_MM
+							       : MRT_FMT_JSON,
 					     out);
 			if (erc == LO_ETOOBIG || erc == LO_ENOMEM) {
 				fprintf(stderr, "lightsout: out of memory\n");
@@ -199,7 +199,8 @@ static int run_file(const char *name, enum mode mode, const struct io_opts *opts
 			}
 		}
 		if (erc < 0) {
-			lo_err_set(&err, erc, rec->offset, "malformed NLRI or RIB entry in record (type %u subtype %u)",
+			lo_err_set(&err, erc, rec->offset,
+				   "malformed NLRI or RIB entry in record (type %u subtype %u)",
 				   rec->type, rec->subtype);
 			report(name, &err, quiet);
 			status = CMD_CORRUPT;

@@ -88,8 +88,9 @@ int io_emit(struct io_reader *r, const uint8_t *p, size_t n, int code, struct lo
 
 void io_warn_trailing(struct io_reader *r, uint64_t offset)
 {
-	lo_log_rl(&r->rl, LO_LOG_WARN, "%s: trailing garbage after %s data at offset %" PRIu64
-		  " ignored", r->name, r->codec->name, offset);
+	lo_log_rl(&r->rl, LO_LOG_WARN,
+		  "%s: trailing garbage after %s data at offset %" PRIu64 " ignored", r->name,
+		  r->codec->name, offset);
 }
 
 void io_test_bz2_false_cuts(struct io_reader *r)
@@ -293,10 +294,14 @@ enum io_format io_format(const struct io_reader *r)
 const char *io_format_name(enum io_format f)
 {
 	switch (f) {
-	case IO_PLAIN: return "plain";
-	case IO_GZIP: return "gzip";
-	case IO_BZIP2: return "bzip2";
-	case IO_XZ: return "xz";
+	case IO_PLAIN:
+		return "plain";
+	case IO_GZIP:
+		return "gzip";
+	case IO_BZIP2:
+		return "bzip2";
+	case IO_XZ:
+		return "xz";
 	}
 	return "unknown";
 }

@@ -17,7 +17,7 @@
 struct bz_state {
 	bz_stream z;
 	uint8_t *obuf;
-	bool live;        /* z is initialised */
+	bool live;	  /* z is initialised */
 	bool stream_done; /* the last stream ended; looking for another */
 };
 
@@ -118,9 +118,10 @@ static int bz_fill(struct io_reader *r, struct lo_err *err)
 			s->stream_done = true;
 		} else if (br == BZ_OK) {
 			if (r->ieof && r->ipos == r->ilen && got == 0) {
-				rc = lo_err_set(err, LO_ETRUNC, off,
-						"bzip2 stream truncated at compressed offset %" PRIu64,
-						off);
+				rc = lo_err_set(
+					err, LO_ETRUNC, off,
+					"bzip2 stream truncated at compressed offset %" PRIu64,
+					off);
 				break;
 			}
 		} else if (br == BZ_MEM_ERROR) {
@@ -129,7 +130,8 @@ static int bz_fill(struct io_reader *r, struct lo_err *err)
 		} else { /* BZ_DATA_ERROR (incl. CRC), BZ_DATA_ERROR_MAGIC */
 			rc = lo_err_set(err, LO_ECORRUPT, off,
 					"bzip2 data corrupt near compressed offset %" PRIu64
-					" (%s)", off,
+					" (%s)",
+					off,
 					br == BZ_DATA_ERROR_MAGIC ? "bad stream header"
 								  : "bad block data or CRC");
 			break;

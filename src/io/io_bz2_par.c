@@ -38,21 +38,21 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define BZP_MAGIC_BLOCK 0x314159265359ull
-#define BZP_MAGIC_EOS 0x177245385090ull
-#define BZP_M48 0xffffffffffffull
-#define BZP_HDR_BITS 80u          /* magic + CRC */
-#define BZP_MAX_CHUNK (4u << 20)  /* a valid 900k block compresses to < 2.3 MB */
-#define BZP_SOFT_OUT (8u << 20)   /* beyond this only the oldest block may grow */
+#define BZP_MAGIC_BLOCK	    0x314159265359ull
+#define BZP_MAGIC_EOS	    0x177245385090ull
+#define BZP_M48		    0xffffffffffffull
+#define BZP_HDR_BITS	    80u	       /* magic + CRC */
+#define BZP_MAX_CHUNK	    (4u << 20) /* a valid 900k block compresses to < 2.3 MB */
+#define BZP_SOFT_OUT	    (8u << 20) /* beyond this only the oldest block may grow */
 #define BZP_RING_PER_THREAD 4u
 
 enum bzp_slot { BZJ_FREE, BZJ_QUEUED, BZJ_BUSY, BZJ_DONE };
 
 /* outcome of decoding one chunk; negative values are LO_E* codes */
 enum bzp_res {
-	BZR_OK = 1,     /* stream end reached: the block is good */
-	BZR_SHORT = 2,  /* input ended inside the block (cut, or a false magic) */
-	BZR_BAD = 3,    /* libbz2 data error: damage, CRC, or a false magic */
+	BZR_OK = 1,	/* stream end reached: the block is good */
+	BZR_SHORT = 2,	/* input ended inside the block (cut, or a false magic) */
+	BZR_BAD = 3,	/* libbz2 data error: damage, CRC, or a false magic */
 	BZR_CANCEL = 4, /* dropped by the consumer */
 };
 
@@ -67,12 +67,12 @@ struct bzp_job {
 	uint8_t *out;
 	size_t out_len, out_cap;
 	uint64_t seq;
-	uint64_t bit_start; /* absolute bit offset of the block magic */
-	uint64_t nbits;     /* chunk length in bits (payload of @in from bit 32) */
-	uint32_t crc;       /* block CRC from the block header */
+	uint64_t bit_start;  /* absolute bit offset of the block magic */
+	uint64_t nbits;	     /* chunk length in bits (payload of @in from bit 32) */
+	uint32_t crc;	     /* block CRC from the block header */
 	uint32_t stream_crc; /* stored combined CRC, when @ends_stream */
 	int level;
-	bool tail;        /* input ended: no end-of-stream trailer appended */
+	bool tail;	  /* input ended: no end-of-stream trailer appended */
 	bool ends_stream; /* the end-of-stream magic follows this block */
 	atomic_bool cancel;
 	enum bzp_slot state;
@@ -97,11 +97,11 @@ enum bzs_state { BZS_HEADER, BZS_FIRST, BZS_BLOCK, BZS_END };
 struct bzp {
 	/* scanner, used by the consumer thread only */
 	enum bzs_state st;
-	uint64_t hdr;     /* byte offset of the current stream header */
+	uint64_t hdr; /* byte offset of the current stream header */
 	int level;
-	uint64_t job_bit; /* bit offset of the block being scanned */
-	uint64_t spos;    /* next byte to shift into @w */
-	uint64_t w;       /* the last 64 bits scanned */
+	uint64_t job_bit;  /* bit offset of the block being scanned */
+	uint64_t spos;	   /* next byte to shift into @w */
+	uint64_t w;	   /* the last 64 bits scanned */
 	bool have_pending; /* tests: the real cut held back by a false one */
 	bool pending_eos;
 	uint64_t pending_at;
@@ -533,7 +533,8 @@ static int bzs_first(struct io_reader *r, struct bzp *p)
 	}
 	return bzs_stop(p, lo_err_set(&p->term_err, LO_ECORRUPT, b,
 				      "bzip2 data corrupt at compressed offset %" PRIu64
-				      ": bad block header after the stream header", b));
+				      ": bad block header after the stream header",
+				      b));
 }
 
 /*
@@ -569,11 +570,12 @@ static int bzs_next(struct io_reader *r, struct bzp *p, struct bzp_job *j)
 			pending = true;
 		} else if (!bzs_scan(r, p, &at, &eos)) {
 			if (p->spos - p->job_bit / 8 > BZP_MAX_CHUNK)
-				return bzs_stop(p, lo_err_set(&p->term_err, LO_ECORRUPT,
-							      p->job_bit / 8,
-							      "bzip2 data corrupt at compressed offset %" PRIu64
-							      ": no block boundary within %u bytes",
-							      p->job_bit / 8, BZP_MAX_CHUNK));
+				return bzs_stop(
+					p,
+					lo_err_set(&p->term_err, LO_ECORRUPT, p->job_bit / 8,
+						   "bzip2 data corrupt at compressed offset %" PRIu64
+						   ": no block boundary within %u bytes",
+						   p->job_bit / 8, BZP_MAX_CHUNK));
 			ssize_t n = io_in_more(r, p->job_bit / 8, &p->term_err);
 			if (n < 0)
 				return bzs_stop(p, (int)n);
@@ -738,10 +740,11 @@ static int bzp_fill(struct io_reader *r, struct lo_err *err)
 			struct bzp_job *m = bzp_merge(p, j);
 			if (!m) {
 				uint64_t off = j->bit_start / 8;
-				lo_err_set(err, LO_ECORRUPT, off,
-					   "bzip2 data corrupt in block at compressed offset %" PRIu64
-					   " (bit %" PRIu64 "): bad block data or CRC",
-					   off, j->bit_start);
+				lo_err_set(
+					err, LO_ECORRUPT, off,
+					"bzip2 data corrupt in block at compressed offset %" PRIu64
+					" (bit %" PRIu64 "): bad block data or CRC",
+					off, j->bit_start);
 				return io_emit(r, j->out, j->out_len, LO_ECORRUPT, err);
 			}
 			j = m;
@@ -754,10 +757,11 @@ static int bzp_fill(struct io_reader *r, struct lo_err *err)
 		if (j->ends_stream) {
 			if (p->combined != j->stream_crc) {
 				uint64_t off = (j->bit_start + j->nbits) / 8;
-				code = lo_err_set(err, LO_ECORRUPT, off,
-						  "bzip2 stream CRC mismatch at compressed offset %" PRIu64
-						  " (stored %08x, blocks give %08x)",
-						  off, j->stream_crc, p->combined);
+				code = lo_err_set(
+					err, LO_ECORRUPT, off,
+					"bzip2 stream CRC mismatch at compressed offset %" PRIu64
+					" (stored %08x, blocks give %08x)",
+					off, j->stream_crc, p->combined);
 			}
 			p->combined = 0;
 		}

@@ -112,9 +112,9 @@ static int gz_fill(struct io_reader *r, struct lo_err *err)
 		} else if (zr == Z_BUF_ERROR) {
 			/* no progress possible: input used up before the trailer */
 			if (r->ieof && r->ipos == r->ilen) {
-				rc = lo_err_set(err, LO_ETRUNC, off,
-						"gzip stream truncated at compressed offset %" PRIu64,
-						off);
+				rc = lo_err_set(
+					err, LO_ETRUNC, off,
+					"gzip stream truncated at compressed offset %" PRIu64, off);
 				break;
 			}
 		} else if (zr == Z_MEM_ERROR) {
@@ -122,8 +122,8 @@ static int gz_fill(struct io_reader *r, struct lo_err *err)
 			break;
 		} else if (zr != Z_OK) { /* Z_DATA_ERROR, Z_NEED_DICT, Z_STREAM_ERROR */
 			rc = lo_err_set(err, LO_ECORRUPT, off,
-					"gzip data corrupt at compressed offset %" PRIu64 ": %s", off,
-					s->z.msg ? s->z.msg : "bad data");
+					"gzip data corrupt at compressed offset %" PRIu64 ": %s",
+					off, s->z.msg ? s->z.msg : "bad data");
 			break;
 		}
 	}

@@ -18,11 +18,11 @@
 #include "io/io.h"
 #include "lib/lib.h"
 
-#define IO_IBUF_SIZE (256u << 10)  /* input buffer of the streaming codecs */
-#define IO_OBUF_SIZE (256u << 10)  /* output buffer of the streaming codecs */
-#define IO_READ_MAX (1u << 20)     /* largest single read(2) */
-#define IO_MAX_THREADS 64u         /* cap on io_opts.threads */
-#define IO_AUTO_THREADS 8u         /* cap when threads = 0 (online CPUs) */
+#define IO_IBUF_SIZE	(256u << 10) /* input buffer of the streaming codecs */
+#define IO_OBUF_SIZE	(256u << 10) /* output buffer of the streaming codecs */
+#define IO_READ_MAX	(1u << 20)   /* largest single read(2) */
+#define IO_MAX_THREADS	64u	     /* cap on io_opts.threads */
+#define IO_AUTO_THREADS 8u	     /* cap when threads = 0 (online CPUs) */
 
 struct io_reader;
 
@@ -45,7 +45,7 @@ struct io_codec {
 extern const struct io_codec io_codec_plain;
 extern const struct io_codec io_codec_gzip;
 extern const struct io_codec io_codec_xz;
-extern const struct io_codec io_codec_bzip2;     /* sequential libbz2 */
+extern const struct io_codec io_codec_bzip2;	 /* sequential libbz2 */
 extern const struct io_codec io_codec_bzip2_par; /* parallel block decoder */
 
 /*
@@ -74,13 +74,13 @@ struct io_reader {
 	size_t olen;
 	size_t opos;
 
-	int fail;             /* sticky LO_E* code once an error was returned */
+	int fail; /* sticky LO_E* code once an error was returned */
 	struct lo_err fail_err;
-	int pend;             /* error to report once the current output is out */
+	int pend; /* error to report once the current output is out */
 	struct lo_err pend_err;
 	struct lo_ratelimit rl; /* warnings about this input (trailing garbage) */
-	bool test_false_cuts;   /* tests only: see io_test_bz2_false_cuts() */
-	void *state;            /* codec private */
+	bool test_false_cuts;	/* tests only: see io_test_bz2_false_cuts() */
+	void *state;		/* codec private */
 };
 
 /*

@@ -93,7 +93,8 @@ static int xz_fill(struct io_reader *r, struct lo_err *err)
 			break;
 		default: /* LZMA_FORMAT_ERROR, LZMA_OPTIONS_ERROR, LZMA_DATA_ERROR */
 			rc = lo_err_set(err, LO_ECORRUPT, off,
-					"xz data corrupt at compressed offset %" PRIu64 " (lzma error %d)",
+					"xz data corrupt at compressed offset %" PRIu64
+					" (lzma error %d)",
 					off, (int)zr);
 			break;
 		}

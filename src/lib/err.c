@@ -8,16 +8,26 @@
 const char *lo_strerror(int code)
 {
 	switch (code) {
-	case LO_OK: return "success";
-	case LO_ENOMEM: return "out of memory";
-	case LO_EINVAL: return "invalid argument";
-	case LO_ETRUNC: return "truncated input";
-	case LO_ECORRUPT: return "corrupt input";
-	case LO_EIO: return "input/output error";
-	case LO_ETOOBIG: return "limit exceeded";
-	case LO_EUNSUP: return "unsupported";
-	case LO_ENOENT: return "not found";
-	case LO_EAGAIN: return "need more data";
+	case LO_OK:
+		return "success";
+	case LO_ENOMEM:
+		return "out of memory";
+	case LO_EINVAL:
+		return "invalid argument";
+	case LO_ETRUNC:
+		return "truncated input";
+	case LO_ECORRUPT:
+		return "corrupt input";
+	case LO_EIO:
+		return "input/output error";
+	case LO_ETOOBIG:
+		return "limit exceeded";
+	case LO_EUNSUP:
+		return "unsupported";
+	case LO_ENOENT:
+		return "not found";
+	case LO_EAGAIN:
+		return "need more data";
 	}
 	return "unknown error";
 }

@@ -25,16 +25,16 @@
 
 enum lo_errcode {
 	LO_OK = 0,
-	LO_ENOMEM = -1,	 /* allocation failed */
-	LO_EINVAL = -2,	 /* bad argument or usage */
-	LO_ETRUNC = -3,	 /* input ended before a complete item */
+	LO_ENOMEM = -1,	  /* allocation failed */
+	LO_EINVAL = -2,	  /* bad argument or usage */
+	LO_ETRUNC = -3,	  /* input ended before a complete item */
 	LO_ECORRUPT = -4, /* input is malformed */
-	LO_EIO = -5,	 /* read/write failed (errno in the message) */
-	LO_ETOOBIG = -6, /* a hard cap was hit */
-	LO_EUNSUP = -7,	 /* valid but unsupported input */
-	LO_ENOENT = -8,	 /* no such file or item */
-	LO_EAGAIN = -9,	 /* need more bytes (incremental decoders) */
-	/* append new codes here; never renumber */
+	LO_EIO = -5,	  /* read/write failed (errno in the message) */
+	LO_ETOOBIG = -6,  /* a hard cap was hit */
+	LO_EUNSUP = -7,	  /* valid but unsupported input */
+	LO_ENOENT = -8,	  /* no such file or item */
+	LO_EAGAIN = -9,	  /* need more bytes (incremental decoders) */
+			  /* append new codes here; never renumber */
 };
 
 /* lo_strerror() - a short constant text for a LO_E* code. */
@@ -122,8 +122,7 @@ static inline int cur_be32(struct cur *c, uint32_t *v)
 {
 	if (c->end - c->p < 4)
 		return LO_ETRUNC;
-	*v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 |
-	     (uint32_t)c->p[2] << 8 | c->p[3];
+	*v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 | (uint32_t)c->p[2] << 8 | c->p[3];
 	c->p += 4;
 	return 0;
 }
@@ -217,8 +216,7 @@ void lo_buf_init(struct lo_buf *b, size_t toobig);
 void lo_buf_fini(struct lo_buf *b);
 int lo_buf_grow(struct lo_buf *b, size_t extra);
 int lo_buf_add(struct lo_buf *b, const void *p, size_t n);
-int lo_buf_printf(struct lo_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int lo_buf_printf(struct lo_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline void lo_buf_reset(struct lo_buf *b)
 {
 	b->len = 0;
@@ -232,8 +230,7 @@ enum lo_level { LO_LOG_ERROR, LO_LOG_WARN, LO_LOG_INFO, LO_LOG_DEBUG };
 
 /* lo_log_level() - set the most verbose level printed (default WARN). */
 void lo_log_level(enum lo_level lvl);
-void lo_log(enum lo_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void lo_log(enum lo_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * struct lo_ratelimit - allow @burst messages per @interval_s seconds;
@@ -247,7 +244,10 @@ struct lo_ratelimit {
 	uint64_t suppressed;
 };
 
-#define LO_RATELIMIT_INIT(interval, burst) {0, (interval), (burst), 0, 0}
+#define LO_RATELIMIT_INIT(interval, burst)   \
+	{                                    \
+		0, (interval), (burst), 0, 0 \
+	}
 
 void lo_log_rl(struct lo_ratelimit *rl, enum lo_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -174,7 +174,8 @@ static const char *bgp4mp_name(const struct mrt_record *rec)
 	if (rec->local)
 		return et ? (rec->addpath ? "BGP4MP_ET_LOCAL_AP" : "BGP4MP_ET_LOCAL")
 			  : (rec->addpath ? "BGP4MP_LOCAL_AP" : "BGP4MP_LOCAL");
-	return et ? (rec->addpath ? "BGP4MP_ET_AP" : "BGP4MP_ET") : (rec->addpath ? "BGP4MP_AP" : "BGP4MP");
+	return et ? (rec->addpath ? "BGP4MP_ET_AP" : "BGP4MP_ET")
+		  : (rec->addpath ? "BGP4MP_AP" : "BGP4MP");
 }
 
 static void line_start(struct w *w, const char *name, const struct tstr *t, const char *kind)
@@ -252,8 +253,8 @@ static size_t json_cap(const struct bgp_attrs *a)
 static void json_elem(struct w *w, const struct mrt_record *rec, const struct mrt_elem *e,
 		      const struct attr_text *t)
 {
-	static const char *const tname[] = {['R'] = "rib", ['A'] = "announce", ['W'] = "withdraw",
-					    ['S'] = "state"};
+	static const char *const tname[] = {
+		['R'] = "rib", ['A'] = "announce", ['W'] = "withdraw", ['S'] = "state"};
 	const struct bgp_attrs *a = e->attrs;
 
 	put(w, "{\"type\":", 8);
@@ -500,7 +501,8 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 			puts_(&w, txt.origin);
 			if (m) {
 				putc_(&w, '|');
-				if (bgp_attr_seen(a, BGP_ATTR_MP_REACH) && a->mp_reach[2][1].present)
+				if (bgp_attr_seen(a, BGP_ATTR_MP_REACH) &&
+				    a->mp_reach[2][1].present)
 					put_v6(&w, a->mp_reach[2][1].nh);
 				else
 					put_v4(&w, a->next_hop);
@@ -529,9 +531,11 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 			puts_(&w, txt.origin);
 			if (m) {
 				putc_(&w, '|');
-				if (bgp_attr_seen(a, BGP_ATTR_MP_REACH) && a->mp_reach[2][1].present)
+				if (bgp_attr_seen(a, BGP_ATTR_MP_REACH) &&
+				    a->mp_reach[2][1].present)
 					put_mp_nh(&w, &a->mp_reach[2][1]);
-				else if (bgp_attr_seen(a, BGP_ATTR_MP_REACH) && a->mp_reach[1][1].present)
+				else if (bgp_attr_seen(a, BGP_ATTR_MP_REACH) &&
+					 a->mp_reach[1][1].present)
 					put_mp_nh(&w, &a->mp_reach[1][1]);
 				else
 					put_v4(&w, a->next_hop);
@@ -608,8 +612,9 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 			break;
 		default: /* BGP4MP, BGP4MP_ET */
 			if (e->type == MRT_ELEM_STATE) {
-				line_start(&w, rec->type == MRT_T_BGP4MP_ET ? "BGP4MP_ET" : "BGP4MP", &t,
-					   "STATE");
+				line_start(&w,
+					   rec->type == MRT_T_BGP4MP_ET ? "BGP4MP_ET" : "BGP4MP",
+					   &t, "STATE");
 				put_addr(&w, &e->peer_addr);
 				putc_(&w, '|');
 				put_u32(&w, e->peer_asn);
@@ -620,7 +625,8 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				putc_(&w, '\n');
 				break;
 			}
-			line_start(&w, bgp4mp_name(rec), &t, e->type == MRT_ELEM_WITHDRAW ? "W" : "A");
+			line_start(&w, bgp4mp_name(rec), &t,
+				   e->type == MRT_ELEM_WITHDRAW ? "W" : "A");
 			put_addr(&w, &e->peer_addr);
 			putc_(&w, '|');
 			put_u32(&w, e->peer_asn);
@@ -664,7 +670,8 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				}
 			} else {
 				/* IPv6 prefixes: the fields depend on the next-hop length */
-				if (e->mp->nh_len == 4 || e->mp->nh_len == 16 || e->mp->nh_len == 32) {
+				if (e->mp->nh_len == 4 || e->mp->nh_len == 16 ||
+				    e->mp->nh_len == 32) {
 					put(&w, txt.aspath, txt.aspath_len);
 					putc_(&w, '|');
 					puts_(&w, txt.origin);

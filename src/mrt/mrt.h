@@ -32,7 +32,7 @@
 #include "lib/lib.h"
 
 #define MRT_MAX_RECORD (16u << 20)
-#define MRT_MAX_PEERS 65535
+#define MRT_MAX_PEERS  65535
 
 enum mrt_type {
 	MRT_T_BGP = 5, /* deprecated, RIS 1999-2001 */
@@ -116,11 +116,11 @@ struct mrt_elem {
 	uint32_t peer_asn;
 	struct bgp_prefix prefix;
 	const struct bgp_attrs *attrs; /* RIB and ANNOUNCE (and WITHDRAW) */
-	uint16_t afi, safi;		/* of the prefix */
+	uint16_t afi, safi;	       /* of the prefix */
 	enum mrt_nh_src nh_src;
-	const struct bgp_mp *mp;	/* when nh_src == MRT_NH_MP */
-	uint32_t originated;		/* RIB entries: originated time */
-	uint16_t old_state, new_state;	/* STATE */
+	const struct bgp_mp *mp;       /* when nh_src == MRT_NH_MP */
+	uint32_t originated;	       /* RIB entries: originated time */
+	uint16_t old_state, new_state; /* STATE */
 };
 
 /*
@@ -179,14 +179,14 @@ const struct mrt_peer *mrt_reader_peers(const struct mrt_reader *r, unsigned *n)
 struct mrt_stats {
 	uint64_t records;
 	uint64_t elems;
-	uint64_t errors;	 /* records reported corrupt */
-	uint64_t attr_errors;	 /* malformed attributes (RFC 7606 style) */
-	uint64_t skipped_bytes;	 /* bytes skipped while resynchronising */
-	uint64_t addpath_guessed; /* NLRI lists with path ids in a plain record */
+	uint64_t errors;	      /* records reported corrupt */
+	uint64_t attr_errors;	      /* malformed attributes (RFC 7606 style) */
+	uint64_t skipped_bytes;	      /* bytes skipped while resynchronising */
+	uint64_t addpath_guessed;     /* NLRI lists with path ids in a plain record */
 	uint64_t addpath_guessed_off; /* offset of the first such record */
-	uint64_t batched;	  /* TABLE_DUMP records 4 bytes longer than declared */
-	uint64_t batched_off;	  /* offset of the first one */
-	uint64_t bytes;		 /* decompressed bytes consumed */
+	uint64_t batched;	      /* TABLE_DUMP records 4 bytes longer than declared */
+	uint64_t batched_off;	      /* offset of the first one */
+	uint64_t bytes;		      /* decompressed bytes consumed */
 	uint32_t first_time, last_time;
 };
 const struct mrt_stats *mrt_reader_stats(const struct mrt_reader *r);

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUF_INIT (1u << 20)
+#define BUF_INIT	  (1u << 20)
 #define RESYNC_MAX_VERIFY (1u << 20)
-#define TIME_WINDOW 86400u
+#define TIME_WINDOW	  86400u
 
 struct mrt_reader *mrt_reader_new(struct io_reader *io)
 {
@@ -82,7 +82,8 @@ static size_t fill(struct mrt_reader *r, size_t need)
 			if (!nb) {
 				r->eof = true;
 				r->io_rc = LO_ENOMEM;
-				lo_err_set(&r->io_err, LO_ENOMEM, r->base + r->end, "out of memory");
+				lo_err_set(&r->io_err, LO_ENOMEM, r->base + r->end,
+					   "out of memory");
 				break;
 			}
 			r->buf = nb;
@@ -282,14 +283,17 @@ static int decode_td2_rib(struct mrt_reader *r, struct cur *c, struct lo_err *er
 			return bad(r, err, "RIB_GENERIC prefix malformed");
 		*c = one;
 	} else {
-		uint8_t family = (sub == MRT_TD2_RIB_IPV6_UNICAST || sub == MRT_TD2_RIB_IPV6_MULTICAST ||
-				  sub == MRT_TD2_RIB_IPV6_UNICAST_AP || sub == MRT_TD2_RIB_IPV6_MULTICAST_AP)
-					 ? 6
-					 : 4;
+		uint8_t family =
+			(sub == MRT_TD2_RIB_IPV6_UNICAST || sub == MRT_TD2_RIB_IPV6_MULTICAST ||
+			 sub == MRT_TD2_RIB_IPV6_UNICAST_AP || sub == MRT_TD2_RIB_IPV6_MULTICAST_AP)
+				? 6
+				: 4;
 		r->rib_family = family;
 		r->rib_afi = family == 6 ? BGP_AFI_IP6 : BGP_AFI_IP;
-		r->rib_safi = (sub == MRT_TD2_RIB_IPV4_MULTICAST || sub == MRT_TD2_RIB_IPV6_MULTICAST ||
-			       sub == MRT_TD2_RIB_IPV4_MULTICAST_AP || sub == MRT_TD2_RIB_IPV6_MULTICAST_AP)
+		r->rib_safi = (sub == MRT_TD2_RIB_IPV4_MULTICAST ||
+			       sub == MRT_TD2_RIB_IPV6_MULTICAST ||
+			       sub == MRT_TD2_RIB_IPV4_MULTICAST_AP ||
+			       sub == MRT_TD2_RIB_IPV6_MULTICAST_AP)
 				      ? BGP_SAFI_MULTICAST
 				      : BGP_SAFI_UNICAST;
 		if (cur_be32(c, &seq))
@@ -388,7 +392,8 @@ static int next_td1_entry(struct mrt_reader *r, const struct mrt_elem **out)
 		rc = LO_ETRUNC;
 	}
 	if (bgp_attrs_parse(&r->attrs, c->p, alen, asn_size, BGP_PARSE_MRT_RIB, r->merge_buf,
-			    r->merge_cap) < 0 || r->attrs.n_errors_total)
+			    r->merge_cap) < 0 ||
+	    r->attrs.n_errors_total)
 		r->stats.attr_errors++;
 	c->p += alen;
 	e->type = MRT_ELEM_RIB;
@@ -438,7 +443,8 @@ static int setup_update(struct mrt_reader *r, struct cur *c, unsigned asn_size, 
 	} else if (alen > cur_left(c)) {
 		return bad(r, err, "UPDATE path attributes length runs past the message");
 	}
-	if (bgp_attrs_parse(&r->attrs, c->p, alen, asn_size, opts, r->merge_buf, r->merge_cap) < 0 ||
+	if (bgp_attrs_parse(&r->attrs, c->p, alen, asn_size, opts, r->merge_buf, r->merge_cap) <
+		    0 ||
 	    r->attrs.n_errors_total)
 		r->stats.attr_errors++;
 	c->p += alen;
@@ -475,7 +481,8 @@ static int decode_bgp4mp(struct mrt_reader *r, struct cur *c, struct lo_err *err
 		asn_size = 4;
 	}
 	rec->local = sub == MRT_BGP4MP_MESSAGE_LOCAL || sub == MRT_BGP4MP_MESSAGE_AS4_LOCAL ||
-		     sub == MRT_BGP4MP_MESSAGE_LOCAL_ADDPATH || sub == MRT_BGP4MP_MESSAGE_AS4_LOCAL_ADDPATH;
+		     sub == MRT_BGP4MP_MESSAGE_LOCAL_ADDPATH ||
+		     sub == MRT_BGP4MP_MESSAGE_AS4_LOCAL_ADDPATH;
 	rec->addpath = sub >= MRT_BGP4MP_MESSAGE_ADDPATH;
 
 	uint32_t as1 = 0, as2 = 0;
@@ -643,7 +650,8 @@ static bool td1_batched(struct mrt_reader *r, uint32_t len)
 		return false;
 	if (avail == at + 4)
 		return true;
-	return avail >= at + 4 + 12 && hdr_basic(h + at + 4) && be16(h + at + 4 + 4) == MRT_T_TABLE_DUMP;
+	return avail >= at + 4 + 12 && hdr_basic(h + at + 4) &&
+	       be16(h + at + 4 + 4) == MRT_T_TABLE_DUMP;
 }
 
 int mrt_reader_next(struct mrt_reader *r, const struct mrt_record **out, struct lo_err *err)
@@ -848,7 +856,8 @@ static bool next_list(struct mrt_reader *r)
 			r->list = cur_make(mp->nlri.p, mp->nlri.len);
 			r->list_family = mp->nlri.family;
 			r->list_mp = mp;
-			r->list_addpath = list_addpath(r, mp->nlri.p, mp->nlri.len, mp->nlri.family);
+			r->list_addpath =
+				list_addpath(r, mp->nlri.p, mp->nlri.len, mp->nlri.family);
 			return true;
 		}
 	}

@@ -105,8 +105,8 @@ static void aspath_long_is_cut_like_bgpdump(void **state)
 
 static void communities_text(void **state)
 {
-	const uint8_t c[] = {0x0d, 0xdd, 0x00, 0x01, 0xff, 0xff, 0xff, 0x01, 0xff, 0xff, 0xff, 0x02,
-			     0xff, 0xff, 0xff, 0x03, 0xff, 0xff, 0x02, 0x9a};
+	const uint8_t c[] = {0x0d, 0xdd, 0x00, 0x01, 0xff, 0xff, 0xff, 0x01, 0xff, 0xff,
+			     0xff, 0x02, 0xff, 0xff, 0xff, 0x03, 0xff, 0xff, 0x02, 0x9a};
 	char out[9000];
 	bgp_communities_fmt(c, sizeof(c), out, sizeof(out));
 	assert_string_equal(out, " 3549:1 no-export no-advertise local-AS 65535:666");
@@ -154,9 +154,9 @@ static void attrs_parse_basic_and_errors(void **state)
 {
 	/* ORIGIN IGP, AS_PATH 65001, NEXT_HOP 192.0.2.1, MED 5, dup ORIGIN, then a
 	 * LOCAL_PREF whose length runs past the block */
-	const uint8_t blk[] = {0x40, 1, 1, 0,		    0x40, 2, 4, 2, 1, 0xfd, 0xe9,
-			       0x40, 3, 4, 192, 0, 2, 1,    0x80, 4, 4, 0, 0, 0, 5,
-			       0x40, 1, 1, 2,		    0x40, 5, 9, 0, 0};
+	const uint8_t blk[] = {0x40, 1,	   1,	0, 0x40, 2,    4,    2, 1, 0xfd, 0xe9, 0x40,
+			       3,    4,	   192, 0, 2,	 1,    0x80, 4, 4, 0,	 0,    0,
+			       5,    0x40, 1,	1, 2,	 0x40, 5,    9, 0, 0};
 	struct bgp_attrs *a = calloc(1, sizeof(*a));
 
 	assert_int_equal(bgp_attrs_parse(a, blk, sizeof(blk), 2, 0, NULL, 0), LO_ECORRUPT);
@@ -173,9 +173,8 @@ static void attrs_parse_basic_and_errors(void **state)
 static void attrs_as4_merge(void **state)
 {
 	/* AS_PATH (2-byte) 701 23456 23456, AS4_PATH 4200000000 4200000001 */
-	const uint8_t blk[] = {0x40, 2, 8,    2,    3,    0x02, 0xbd, 0x5b, 0xa0, 0x5b, 0xa0,
-			       0xc0, 17, 10,  2,    2,    0xfa, 0x56, 0xea, 0x00, 0xfa, 0x56,
-			       0xea, 0x01};
+	const uint8_t blk[] = {0x40, 2,	 8, 2, 3,    0x02, 0xbd, 0x5b, 0xa0, 0x5b, 0xa0, 0xc0,
+			       17,   10, 2, 2, 0xfa, 0x56, 0xea, 0x00, 0xfa, 0x56, 0xea, 0x01};
 	struct bgp_attrs *a = calloc(1, sizeof(*a));
 	uint8_t merge[256];
 	char out[8300];
@@ -190,8 +189,9 @@ static void attrs_as4_merge(void **state)
 static void attrs_mp_reach_and_abbreviated(void **state)
 {
 	/* MP_REACH IPv6 unicast, next hop 2001:db8::1, NLRI 2001:db8::/32 */
-	const uint8_t blk[] = {0x80, 14, 26, 0, 2, 1, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-			       0,    0,	 0,  0, 0, 0, 0,  1,    0,    32,   0x20, 0x01, 0x0d, 0xb8};
+	const uint8_t blk[] = {0x80, 14, 26, 0, 2,  1,	  16,	0x20, 0x01, 0x0d,
+			       0xb8, 0,	 0,  0, 0,  0,	  0,	0,    0,    0,
+			       0,    0,	 1,  0, 32, 0x20, 0x01, 0x0d, 0xb8};
 	struct bgp_attrs *a = calloc(1, sizeof(*a));
 
 	assert_int_equal(bgp_attrs_parse(a, blk, sizeof(blk), 4, 0, NULL, 0), 0);

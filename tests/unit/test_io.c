@@ -94,9 +94,10 @@ static struct blob slurp(const char *path)
  */
 static struct blob gen_text(size_t n, uint32_t seed)
 {
-	static const char *words[] = {"route", "peer", "prefix", "withdraw", "announce",
-				      "AS", "path", "origin", "IGP", "nexthop", "community",
-				      "med", "local_pref", "update", "keepalive", "open"};
+	static const char *words[] = {"route",	    "peer",    "prefix",    "withdraw",
+				      "announce",   "AS",      "path",	    "origin",
+				      "IGP",	    "nexthop", "community", "med",
+				      "local_pref", "update",  "keepalive", "open"};
 	struct blob b = {malloc(n + 64), 0};
 	uint32_t x = seed;
 

@@ -60,23 +60,24 @@ static void hdr(struct bb *b, uint32_t t, unsigned type, unsigned sub, uint32_t 
 static void add_update_et(struct bb *b, uint32_t t)
 {
 	struct bb m = {0};
-	u16(&m, 3);		 /* withdrawn length */
-	u8(&m, 8);		 /* 10.0.0.0/8 */
+	u16(&m, 3); /* withdrawn length */
+	u8(&m, 8);  /* 10.0.0.0/8 */
 	u8(&m, 10);
-	u8(&m, 0);		 /* 0.0.0.0/0 */
+	u8(&m, 0); /* 0.0.0.0/0 */
 	/* path attributes: ORIGIN, AS_PATH, NEXT_HOP */
 	u16(&m, 4 + 13 + 7);
 	u8(&m, 0x40), u8(&m, 1), u8(&m, 1), u8(&m, 0);
-	u8(&m, 0x40), u8(&m, 2), u8(&m, 10), u8(&m, 2), u8(&m, 2), u32(&m, 4200000000u), u32(&m, 64500);
+	u8(&m, 0x40), u8(&m, 2), u8(&m, 10), u8(&m, 2), u8(&m, 2), u32(&m, 4200000000u),
+		u32(&m, 64500);
 	u8(&m, 0x40), u8(&m, 3), u8(&m, 4), u8(&m, 192), u8(&m, 0), u8(&m, 2), u8(&m, 1);
 	u8(&m, 15), u8(&m, 198), u8(&m, 18); /* NLRI */
 
 	struct bb body = {0};
-	u32(&body, 123456);	  /* microseconds */
+	u32(&body, 123456);	 /* microseconds */
 	u32(&body, 4200000000u); /* peer AS */
-	u32(&body, 65000);	  /* local AS */
-	u16(&body, 0);		  /* ifindex */
-	u16(&body, 1);		  /* AFI IPv4 */
+	u32(&body, 65000);	 /* local AS */
+	u16(&body, 0);		 /* ifindex */
+	u16(&body, 1);		 /* AFI IPv4 */
 	u8(&body, 192), u8(&body, 0), u8(&body, 2), u8(&body, 1);
 	u8(&body, 192), u8(&body, 0), u8(&body, 2), u8(&body, 2);
 	for (int i = 0; i < 16; i++)
@@ -94,9 +95,9 @@ static void add_peer_index(struct bb *b, uint32_t t)
 {
 	struct bb body = {0};
 	u32(&body, 0x01020304);
-	u16(&body, 0);	 /* view name length */
-	u16(&body, 1);	 /* one peer */
-	u8(&body, 2);	 /* IPv4, AS4 */
+	u16(&body, 0); /* view name length */
+	u16(&body, 1); /* one peer */
+	u8(&body, 2);  /* IPv4, AS4 */
 	u32(&body, 0x0a000001);
 	u8(&body, 198), u8(&body, 18), u8(&body, 0), u8(&body, 1);
 	u32(&body, 4837);
