@@ -81,6 +81,13 @@ struct attr_text {
 	const char *origin;
 	const char *ag;
 	bool has_agg;
+	char nh[BGP_ADDR_STRLEN]; /* NEXT_HOP attribute (255.255.255.255 when absent) */
+	size_t nh_len;
+	const struct bgp_mp *mp; /* the MP block @mp_nh was made for */
+	char mp_nh[BGP_ADDR_STRLEN];
+	size_t mp_nh_len; /* 0: bgpdump prints no next hop for it */
+	char peer[BGP_ADDR_STRLEN];
+	size_t peer_len;
 };
 
 static const char *origin_name(int o)
@@ -107,6 +114,22 @@ static void attr_text_make(struct attr_text *t, const struct bgp_attrs *a)
 	t->ag = bgp_attr_seen(a, BGP_ATTR_ATOMIC_AGGREGATE) ? "AG" : "NAG";
 	static const uint8_t none[4] = {0xff, 0xff, 0xff, 0xff};
 	t->has_agg = a->has_aggregator && memcmp(a->aggregator_addr, none, 4) != 0;
+	t->nh_len = bgp_fmt_ipv4(a->next_hop, t->nh);
+	t->mp = NULL;
+}
+
+/* next hop text of an MP block as bgpdump prints it (empty for odd lengths) */
+static void mp_nh_text(struct attr_text *t, const struct bgp_mp *mp)
+{
+	if (t->mp == mp)
+		return;
+	t->mp = mp;
+	if (mp->nh_len == 4)
+		t->mp_nh_len = bgp_fmt_ipv4(mp->nh, t->mp_nh);
+	else if (mp->nh_len == 16 || mp->nh_len == 32)
+		t->mp_nh_len = bgp_fmt_ipv6(mp->nh, t->mp_nh);
+	else
+		t->mp_nh_len = 0;
 }
 
 /* "comm|AG|agg|" — the common tail of -m lines (without the newline). */
@@ -133,6 +156,14 @@ static uint32_t pref_of(const struct bgp_attrs *a)
 static uint32_t med_of(const struct bgp_attrs *a)
 {
 	return bgp_attr_seen(a, BGP_ATTR_MED) ? a->med : 0;
+}
+
+/* next hop of an MP block, cached in @t; false when bgpdump prints none */
+static bool put_nh(struct w *w, struct attr_text *t, const struct bgp_mp *mp)
+{
+	mp_nh_text(t, mp);
+	put(w, t->mp_nh, t->mp_nh_len);
+	return t->mp_nh_len != 0;
 }
 
 /* next hop of an MP block as bgpdump prints it; false when it prints nothing */
@@ -453,6 +484,9 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 	bool per_entry = rec->type == MRT_T_TABLE_DUMP_V2 || rec->type == MRT_T_TABLE_DUMP;
 	bool text_ready = false;
 
+	char peer[BGP_ADDR_STRLEN];
+	size_t peer_len = bgp_fmt_addr(&rec->peer_addr, peer);
+
 	switch (rec->type) {
 	case MRT_T_BGP4MP:
 	case MRT_T_BGP4MP_ET:
@@ -505,7 +539,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				    a->mp_reach[2][1].present)
 					put_v6(&w, a->mp_reach[2][1].nh);
 				else
-					put_v4(&w, a->next_hop);
+					put(&w, txt.nh, txt.nh_len);
 				putc_(&w, '|');
 				put_u32(&w, pref_of(a));
 				putc_(&w, '|');
@@ -517,7 +551,10 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 			break;
 		case MRT_T_TABLE_DUMP_V2:
 			line_start(&w, rec->addpath ? "TABLE_DUMP2_AP" : "TABLE_DUMP2", &t, "B");
-			put_addr(&w, &e->peer_addr);
+			if (e->peer)
+				put(&w, e->peer->addr_text, e->peer->addr_text_len);
+			else
+				put_addr(&w, &e->peer_addr);
 			putc_(&w, '|');
 			put_u32(&w, e->peer_asn);
 			putc_(&w, '|');
@@ -538,7 +575,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 					 a->mp_reach[1][1].present)
 					put_mp_nh(&w, &a->mp_reach[1][1]);
 				else
-					put_v4(&w, a->next_hop);
+					put(&w, txt.nh, txt.nh_len);
 				putc_(&w, '|');
 				put_u32(&w, pref_of(a));
 				putc_(&w, '|');
@@ -585,7 +622,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				puts_(&w, txt.origin);
 				if (m) {
 					putc_(&w, '|');
-					put_v4(&w, a->next_hop);
+					put(&w, txt.nh, txt.nh_len);
 					putc_(&w, '|');
 					put_u32(&w, pref_of(a));
 					putc_(&w, '|');
@@ -615,7 +652,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				line_start(&w,
 					   rec->type == MRT_T_BGP4MP_ET ? "BGP4MP_ET" : "BGP4MP",
 					   &t, "STATE");
-				put_addr(&w, &e->peer_addr);
+				put(&w, peer, peer_len);
 				putc_(&w, '|');
 				put_u32(&w, e->peer_asn);
 				putc_(&w, '|');
@@ -627,7 +664,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 			}
 			line_start(&w, bgp4mp_name(rec), &t,
 				   e->type == MRT_ELEM_WITHDRAW ? "W" : "A");
-			put_addr(&w, &e->peer_addr);
+			put(&w, peer, peer_len);
 			putc_(&w, '|');
 			put_u32(&w, e->peer_asn);
 			putc_(&w, '|');
@@ -655,13 +692,13 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				}
 				putc_(&w, '|');
 				if (e->nh_src == MRT_NH_ATTR) {
-					put_v4(&w, a->next_hop);
+					put(&w, txt.nh, txt.nh_len);
 					putc_(&w, '|');
 					put_u32(&w, pref_of(a));
 					putc_(&w, '|');
 					put_u32(&w, med_of(a));
 					putc_(&w, '|');
-				} else if (put_mp_nh(&w, e->mp)) {
+				} else if (put_nh(&w, &txt, e->mp)) {
 					putc_(&w, '|');
 					put_i32(&w, pref_of(a));
 					putc_(&w, '|');
@@ -676,7 +713,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 					putc_(&w, '|');
 					puts_(&w, txt.origin);
 					putc_(&w, '|');
-					put_mp_nh(&w, e->mp);
+					put_nh(&w, &txt, e->mp);
 					putc_(&w, '|');
 					put_u32(&w, pref_of(a));
 					putc_(&w, '|');

@@ -88,6 +88,8 @@ struct mrt_peer {
 	struct bgp_addr addr;
 	uint32_t asn;
 	uint8_t bgp_id[4];
+	uint8_t addr_text_len;
+	char addr_text[BGP_ADDR_STRLEN]; /* @addr as text, made once per table */
 };
 
 enum mrt_elem_type {
@@ -114,6 +116,7 @@ struct mrt_elem {
 	uint32_t usec;
 	struct bgp_addr peer_addr;
 	uint32_t peer_asn;
+	const struct mrt_peer *peer; /* TABLE_DUMP_V2: the PEER_INDEX_TABLE entry */
 	struct bgp_prefix prefix;
 	const struct bgp_attrs *attrs; /* RIB and ANNOUNCE (and WITHDRAW) */
 	uint16_t afi, safi;	       /* of the prefix */

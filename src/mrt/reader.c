@@ -248,6 +248,7 @@ static int decode_peer_index(struct mrt_reader *r, struct cur *c, struct lo_err 
 			}
 			p->asn = a16;
 		}
+		p->addr_text_len = (uint8_t)bgp_fmt_addr(&p->addr, p->addr_text);
 	}
 	free(r->peers);
 	r->peers = peers;
@@ -892,6 +893,7 @@ static int next_td2_entry(struct mrt_reader *r, const struct mrt_elem **out)
 			r->stats.attr_errors++;
 		struct mrt_elem *e = &r->elem;
 		e->type = MRT_ELEM_RIB;
+		e->peer = &r->peers[idx];
 		e->peer_addr = r->peers[idx].addr;
 		e->peer_asn = r->peers[idx].asn;
 		e->prefix = r->rib_prefix;
