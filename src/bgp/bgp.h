@@ -238,6 +238,60 @@ int bgp_aspath_count(const uint8_t *p, size_t len, unsigned asn_size);
 /* bgp_aspath_origin() - the last AS of the path (0 if none / ends in a set). */
 uint32_t bgp_aspath_origin(const uint8_t *p, size_t len, unsigned asn_size);
 
+/* ---------------------------------------------------------------- messages */
+
+#define BGP_MAX_CAPS 32
+
+/* struct bgp_cap - one capability of an OPEN (RFC 5492), borrowed value. */
+struct bgp_cap {
+	uint8_t code;
+	uint8_t len;
+	const uint8_t *value;
+};
+
+/*
+ * struct bgp_open - a decoded OPEN (RFC 4271 §4.2, RFC 5492, RFC 9072
+ * extended optional parameters).  @asn is the 4-byte AS from the capability
+ * (RFC 6793) when present, else @my_as.
+ */
+struct bgp_open {
+	uint8_t version;
+	uint16_t my_as;
+	uint16_t hold_time;
+	uint8_t bgp_id[4];
+	uint32_t asn;
+	bool as4;	    /* 4-byte AS capability present */
+	bool addpath_rx;    /* ADD-PATH (RFC 7911) offered for receiving */
+	bool route_refresh; /* RFC 2918 */
+	bool ext_message;   /* RFC 8654 */
+	uint8_t n_caps;
+	uint16_t dropped_caps; /* beyond BGP_MAX_CAPS */
+	struct bgp_cap caps[BGP_MAX_CAPS];
+};
+
+/* struct bgp_notification - RFC 4271 §4.5; @data borrowed. */
+struct bgp_notification {
+	uint8_t code, subcode;
+	const uint8_t *data;
+	uint16_t len;
+};
+
+/* struct bgp_route_refresh - RFC 2918 / RFC 7313. */
+struct bgp_route_refresh {
+	uint16_t afi;
+	uint8_t subtype;
+	uint8_t safi;
+};
+
+/*
+ * bgp_open_parse() / bgp_notification_parse() / bgp_route_refresh_parse() -
+ * decode a message body (after the 19-byte header).  Return 0, LO_ETRUNC or
+ * LO_ECORRUPT.
+ */
+int bgp_open_parse(struct bgp_open *o, const uint8_t *p, size_t len);
+int bgp_notification_parse(struct bgp_notification *n, const uint8_t *p, size_t len);
+int bgp_route_refresh_parse(struct bgp_route_refresh *rr, const uint8_t *p, size_t len);
+
 /* bgp_communities_fmt() - " a:b no-export ..." like bgpdump (leading space). */
 size_t bgp_communities_fmt(const uint8_t *p, size_t len, char *out, size_t cap);
 size_t bgp_large_communities_fmt(const uint8_t *p, size_t len, char *out, size_t cap);

@@ -211,7 +211,7 @@ static char seg_close(uint8_t t)
 size_t bgp_aspath_fmt(const uint8_t *p, size_t len, unsigned asn_size, char *out, size_t cap)
 {
 	static const char errstr[] = "! Error !";
-	const uint8_t *pnt = p, *end = p + len;
+	const uint8_t *pnt = p, *end = p ? p + len : p;
 	uint8_t prev = BGP_AS_SEQUENCE, last = 0;
 	bool space = false, any = false;
 	size_t pos = 0;

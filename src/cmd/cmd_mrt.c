@@ -40,6 +40,7 @@ enum mode { MODE_M, MODE_MM, MODE_JSON, MODE_COUNT, MODE_SUMMARY };
 struct file_summary {
 	uint64_t records, elems, errors, skipped;
 	uint64_t announce, withdraw, rib, state;
+	uint64_t messages[6];
 	uint32_t first, last;
 	bool have_time;
 	struct lo_hset peers, prefixes;
@@ -118,6 +119,9 @@ static void print_summary(const char *name, struct file_summary *s)
 	printf("  elems      %" PRIu64 " (rib %" PRIu64 ", announce %" PRIu64 ", withdraw %" PRIu64
 	       ", state %" PRIu64 ")\n",
 	       s->elems, s->rib, s->announce, s->withdraw, s->state);
+	printf("  messages   open %" PRIu64 ", notification %" PRIu64 ", keepalive %" PRIu64
+	       ", route-refresh %" PRIu64 "\n",
+	       s->messages[1], s->messages[3], s->messages[4], s->messages[5]);
 	printf("  peers      %zu\n", s->peers.n);
 	printf("  prefixes   %zu\n", s->prefixes.n);
 	printf("  time span  %s .. %s (%" PRIu32 " s)\n", a, b,
@@ -218,6 +222,7 @@ static int run_file(const char *name, enum mode mode, const struct io_opts *opts
 		sum.elems = st->elems;
 		sum.errors = st->errors;
 		sum.skipped = st->skipped_bytes;
+		memcpy(sum.messages, st->messages, sizeof(sum.messages));
 		sum.first = st->first_time;
 		sum.last = st->last_time;
 		sum.have_time = st->records > 0;

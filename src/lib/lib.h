@@ -86,7 +86,8 @@ struct cur {
 
 static inline struct cur cur_make(const void *p, size_t n)
 {
-	struct cur c = {(const uint8_t *)p, (const uint8_t *)p + n};
+	/* NULL + 0 is undefined in C: an empty cursor has no pointer at all */
+	struct cur c = {(const uint8_t *)p, p ? (const uint8_t *)p + n : NULL};
 	return c;
 }
 

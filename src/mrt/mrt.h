@@ -150,7 +150,13 @@ struct mrt_record {
 	uint32_t peer_asn, local_asn;
 	uint32_t n_elems; /* elems this record yields */
 	int damaged;	  /* <0: malformed but partly decoded; the error was reported */
-	bool batched;	  /* TABLE_DUMP of early RIS: many entries, length 4 short */
+	/* the decoded message, by @msg_type (BGP4MP MESSAGE records) */
+	union {
+		struct bgp_open open;
+		struct bgp_notification notification;
+		struct bgp_route_refresh refresh;
+	} msg;
+	bool batched; /* TABLE_DUMP of early RIS: many entries, length 4 short */
 };
 
 struct mrt_reader;
@@ -189,6 +195,7 @@ struct mrt_stats {
 	uint64_t addpath_guessed_off; /* offset of the first such record */
 	uint64_t batched;	      /* TABLE_DUMP records 4 bytes longer than declared */
 	uint64_t batched_off;	      /* offset of the first one */
+	uint64_t messages[6];	      /* BGP4MP messages by type (1 OPEN .. 5 ROUTE-REFRESH) */
 	uint64_t bytes;		      /* decompressed bytes consumed */
 	uint32_t first_time, last_time;
 };

@@ -570,15 +570,29 @@ static int decode_bgp4mp(struct mrt_reader *r, struct cur *c, struct lo_err *err
 	}
 	struct cur m;
 	cur_sub(c, body, &m);
+	if (mtype >= 1 && mtype <= 5)
+		r->stats.messages[mtype]++;
 	switch (mtype) {
 	case BGP_MSG_UPDATE: {
 		int urc = setup_update(r, &m, asn_size, err);
 		return urc ? urc : rc;
 	}
 	case BGP_MSG_OPEN:
+		if (bgp_open_parse(&rec->msg.open, m.p, cur_left(&m)))
+			return bad(r, err, "malformed OPEN message");
+		return rc;
 	case BGP_MSG_NOTIFICATION:
+		if (bgp_notification_parse(&rec->msg.notification, m.p, cur_left(&m)))
+			return bad(r, err, "malformed NOTIFICATION message");
+		return rc;
 	case BGP_MSG_KEEPALIVE:
+		if (!cur_empty(&m))
+			return bad(r, err, "KEEPALIVE message with a body");
+		return rc;
 	case BGP_MSG_ROUTE_REFRESH:
+		if (bgp_route_refresh_parse(&rec->msg.refresh, m.p, cur_left(&m)))
+			return bad(r, err, "malformed ROUTE-REFRESH message");
+		return rc;
 	case 128: /* pre-standard (Cisco) route refresh */
 		return rc;
 	default:

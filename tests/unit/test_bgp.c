@@ -210,6 +210,41 @@ static void attrs_mp_reach_and_abbreviated(void **state)
 	free(a);
 }
 
+static void open_and_notification(void **state)
+{
+	/* OPEN v4, AS 23456, hold 180, id 198.18.0.1, caps: MP IPv4 unicast,
+	 * route refresh, 4-byte AS 4200000000, ADD-PATH IPv4 unicast receive */
+	/* clang-format off */
+	const uint8_t open[] = {4, 0x5b, 0xa0, 0, 180, 198, 18, 0, 1, 22, /* header */
+				2, 20,					 /* capabilities */
+				1, 4, 0, 1, 0, 1,			 /* MP IPv4 unicast */
+				2, 0,					 /* route refresh */
+				65, 4, 0xfa, 0x56, 0xea, 0,		 /* 4-byte AS */
+				69, 4, 0, 1, 1, 1};			 /* ADD-PATH rx */
+	/* clang-format on */
+	struct bgp_open o;
+	assert_int_equal(bgp_open_parse(&o, open, sizeof(open)), 0);
+	assert_int_equal(o.version, 4);
+	assert_int_equal(o.hold_time, 180);
+	assert_true(o.as4);
+	assert_int_equal(o.asn, 4200000000u);
+	assert_true(o.route_refresh);
+	assert_true(o.addpath_rx);
+	assert_int_equal(o.n_caps, 4);
+	/* optional parameters longer than the message */
+	assert_int_equal(bgp_open_parse(&o, open, sizeof(open) - 1), LO_ETRUNC);
+	const uint8_t bad_version[] = {3, 0, 1, 0, 90, 1, 2, 3, 4, 0};
+	assert_int_equal(bgp_open_parse(&o, bad_version, sizeof(bad_version)), LO_ECORRUPT);
+
+	const uint8_t notif[] = {6, 2, 'b', 'y', 'e'};
+	struct bgp_notification n;
+	assert_int_equal(bgp_notification_parse(&n, notif, sizeof(notif)), 0);
+	assert_int_equal(n.code, 6);
+	assert_int_equal(n.subcode, 2);
+	assert_int_equal(n.len, 3);
+	assert_int_equal(bgp_notification_parse(&n, notif, 1), LO_ETRUNC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +257,7 @@ int main(void)
 		cmocka_unit_test(attrs_parse_basic_and_errors),
 		cmocka_unit_test(attrs_as4_merge),
 		cmocka_unit_test(attrs_mp_reach_and_abbreviated),
+		cmocka_unit_test(open_and_notification),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,75 @@
+#!/bin/bash
+# install-deps.sh — install the Debian 12 packages that lightsout's build,
+# tests and benchmark need.
+#
+# Idempotent and non-interactive: asks dpkg which packages are missing and
+# installs only those; runs `apt-get update` only when something is missing,
+# so a second run is fast, quiet and needs no network.  Runs as root; as any
+# other user it uses sudo when there is one.
+#
+# Usage: scripts/install-deps.sh [-q]     (-q: print nothing when all present)
+set -euo pipefail
+
+quiet=0
+[ "${1:-}" = "-q" ] && quiet=1
+
+packages=(
+	# build
+	build-essential cmake pkg-config git
+	zlib1g-dev libbz2-dev liblzma-dev
+	# second compiler, sanitizers and libFuzzer (clang 14 on Debian 12)
+	clang libclang-rt-14-dev
+	# lint.format ctest (skipped when clang-format is missing)
+	clang-format
+	# tests: unit tests, reference decoder, decompressors for golden files
+	libcmocka-dev bgpdump bzip2 lbzip2 xz-utils gzip
+	# bench/mrt_bench.sh: timing, max RSS (GNU time), reading hyperfine's JSON
+	hyperfine time jq
+)
+
+# Prints the packages of "$@" that are not installed and configured ("ii";
+# absent, half-installed or config-files-only ones need apt).  One dpkg-query
+# call for all of them (it exits 1 when some are unknown: not an error here).
+missing_of() {
+	local ok p
+	ok=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package} ' "$@" 2>/dev/null |
+		grep -o 'ii [^ ]*' | cut -c4- | tr '\n' ' ' || true) "
+	for p in "$@"; do
+		case "$ok" in *" $p "*) ;; *) echo "$p" ;; esac
+	done
+}
+
+mapfile -t missing < <(missing_of "${packages[@]}")
+
+if [ ${#missing[@]} -eq 0 ]; then
+	[ "$quiet" = 1 ] || echo "install-deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo > /dev/null 2>&1; then
+		sudo=(sudo)
+	else
+		echo "install-deps: not root and no sudo; as root run:" >&2
+		echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+
+apt_opts=(-y -q -o DPkg::Lock::Timeout=300 --no-install-recommends)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get -q -o DPkg::Lock::Timeout=300 update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get "${apt_opts[@]}" install "${missing[@]}"
+
+# Verify: a package that apt could not install must fail here, not later.
+mapfile -t still < <(missing_of "${missing[@]}")
+if [ ${#still[@]} -ne 0 ]; then
+	echo "install-deps: still missing after apt-get: ${still[*]}" >&2
+	exit 1
+fi
+echo "install-deps: done"
