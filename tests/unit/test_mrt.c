@@ -282,6 +282,101 @@ static void empty_and_tiny_inputs(void **state)
 	free(b.p);
 }
 
+/* TABLE_DUMP entry (no view/seq) for @pfx/@len from @peer, 2-byte AS */
+static void td1_entry(struct bb *b, uint8_t family, const uint8_t *pfx, unsigned len,
+		      const uint8_t *peer, unsigned as)
+{
+	bb_put(b, pfx, family == 6 ? 16 : 4);
+	u8(b, len), u8(b, 1), u32(b, 1000);
+	bb_put(b, peer, family == 6 ? 16 : 4);
+	u16(b, as);
+	u16(b, 4 + 5);
+	u8(b, 0x40), u8(b, 1), u8(b, 1), u8(b, 2);	     /* ORIGIN INCOMPLETE */
+	u8(b, 0x40), u8(b, 2), u8(b, 2), u8(b, 2), u8(b, 0); /* empty sequence */
+}
+
+static void table_dump_v1_ipv6_and_batched(void **state)
+{
+	static const uint8_t p6[16] = {0x20, 0x01, 0x0d, 0xb8};
+	static const uint8_t peer6[16] = {0x20, 0x01, 0x07, 0xf8, [15] = 1};
+	static const uint8_t p4[4] = {175, 45, 176, 0}, peerA[4] = {198, 18, 0, 1},
+			     peerB[4] = {198, 18, 0, 2};
+	struct bb b = {0}, e = {0};
+
+	/* a standard IPv6 TABLE_DUMP record */
+	td1_entry(&e, 6, p6, 32, peer6, 3333);
+	hdr(&b, 1000, MRT_T_TABLE_DUMP, 2, (uint32_t)(4 + e.n));
+	u16(&b, 0), u16(&b, 0);
+	bb_put(&b, e.p, e.n);
+	/* two early-RIS batched records: two entries each, length 4 short */
+	for (int k = 0; k < 2; k++) {
+		e.n = 0;
+		td1_entry(&e, 4, p4, 24, peerA, 4837);
+		td1_entry(&e, 4, p4, 24, peerB, 4837);
+		hdr(&b, 1000, MRT_T_TABLE_DUMP, 1, (uint32_t)e.n);
+		u16(&b, 0), u16(&b, (unsigned)k);
+		bb_put(&b, e.p, e.n);
+	}
+	struct run r = decode(&b);
+	assert_int_equal(r.errors, 0);
+	assert_int_equal(r.records, 3);
+	assert_int_equal(r.elems, 5);
+	assert_non_null(
+		strstr(r.text, "TABLE_DUMP|1000|B|2001:7f8::1|3333|2001:db8::/32||INCOMPLETE|"));
+	assert_non_null(strstr(
+		r.text,
+		"TABLE_DUMP|1000|B|198.18.0.2|4837|175.45.176.0/24||INCOMPLETE|255.255.255.255|0|0||NAG||\n"));
+	free(r.text);
+	free(b.p);
+	free(e.p);
+}
+
+static void rib_generic_ipv6(void **state)
+{
+	struct bb b = {0}, body = {0};
+	add_peer_index(&b, 2000);
+	u32(&body, 1);
+	u16(&body, 2), u8(&body, 1); /* AFI IPv6, SAFI unicast */
+	u8(&body, 48), u8(&body, 0x20), u8(&body, 0x01), u8(&body, 0x0d), u8(&body, 0xb8),
+		u8(&body, 0), u8(&body, 1);
+	u16(&body, 1);
+	u16(&body, 0), u32(&body, 1990);
+	u16(&body, 4 + 13 + 20);
+	u8(&body, 0x40), u8(&body, 1), u8(&body, 1), u8(&body, 0);
+	u8(&body, 0x40), u8(&body, 2), u8(&body, 10), u8(&body, 2), u8(&body, 2);
+	u32(&body, 4837), u32(&body, 131279);
+	/* abbreviated MP_REACH: next hop length 16 + address */
+	u8(&body, 0x80), u8(&body, 14), u8(&body, 17), u8(&body, 16);
+	u8(&body, 0x20), u8(&body, 0x01), u8(&body, 0x0d), u8(&body, 0xb8);
+	for (int i = 0; i < 11; i++)
+		u8(&body, 0);
+	u8(&body, 9);
+	hdr(&b, 2000, MRT_T_TABLE_DUMP_V2, MRT_TD2_RIB_GENERIC, (uint32_t)body.n);
+	bb_put(&b, body.p, body.n);
+	struct run r = decode(&b);
+	assert_int_equal(r.errors, 0);
+	assert_string_equal(
+		r.text,
+		"TABLE_DUMP2|2000|B|198.18.0.1|4837|2001:db8:1::/48|4837 131279|IGP|2001:db8::9|0|0||NAG||\n");
+	free(r.text);
+	free(b.p);
+	free(body.p);
+}
+
+static void message_local_is_named_and_uses_the_peer_fields(void **state)
+{
+	struct bb b = {0};
+	add_update_et(&b, 3000);
+	/* turn MESSAGE_AS4 into MESSAGE_AS4_LOCAL */
+	b.p[7] = MRT_BGP4MP_MESSAGE_AS4_LOCAL;
+	struct run r = decode(&b);
+	assert_int_equal(r.errors, 0);
+	assert_non_null(strstr(
+		r.text, "BGP4MP_ET_LOCAL|3000.123456|A|192.0.2.1|4200000000|198.18.0.0/15|"));
+	free(r.text);
+	free(b.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +387,9 @@ int main(void)
 		cmocka_unit_test(truncated_last_record),
 		cmocka_unit_test(record_over_64k),
 		cmocka_unit_test(empty_and_tiny_inputs),
+		cmocka_unit_test(table_dump_v1_ipv6_and_batched),
+		cmocka_unit_test(rib_generic_ipv6),
+		cmocka_unit_test(message_local_is_named_and_uses_the_peer_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
