@@ -4,7 +4,7 @@
 # printing a per-file summary (records, elems, peers, prefixes, time span,
 # errors).
 #
-# Exits 0 when lightsout exits 0 or 2: five bundled files are corrupt or
+# Exits 0 when lightsout exits 0 or 2: eight bundled files are corrupt or
 # truncated on purpose (tests/data/PROVENANCE.md, "Parsing anomalies"), so
 # lightsout's "read, but parts were corrupt" status is the expected outcome.
 set -euo pipefail
