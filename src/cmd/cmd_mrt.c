@@ -41,6 +41,7 @@ struct file_summary {
 	uint64_t records, elems, errors, skipped;
 	uint64_t announce, withdraw, rib, state;
 	uint64_t messages[6];
+	uint64_t batched, addpath_guessed;
 	uint32_t first, last;
 	bool have_time;
 	struct lo_hset peers, prefixes;
@@ -129,6 +130,12 @@ static void print_summary(const char *name, struct file_summary *s)
 	printf("  errors     %" PRIu64 "%s\n", s->errors, s->skipped ? "" : "");
 	if (s->skipped)
 		printf("  skipped    %" PRIu64 " bytes while resynchronising\n", s->skipped);
+	if (s->batched)
+		printf("  anomaly    %" PRIu64 " TABLE_DUMP records 4 bytes longer than declared\n",
+		       s->batched);
+	if (s->addpath_guessed)
+		printf("  anomaly    %" PRIu64 " NLRI lists with ADD-PATH ids in plain records\n",
+		       s->addpath_guessed);
 }
 
 static int run_file(const char *name, enum mode mode, const struct io_opts *opts, bool quiet,
@@ -223,6 +230,8 @@ static int run_file(const char *name, enum mode mode, const struct io_opts *opts
 		sum.errors = st->errors;
 		sum.skipped = st->skipped_bytes;
 		memcpy(sum.messages, st->messages, sizeof(sum.messages));
+		sum.batched = st->batched;
+		sum.addpath_guessed = st->addpath_guessed;
 		sum.first = st->first_time;
 		sum.last = st->last_time;
 		sum.have_time = st->records > 0;
