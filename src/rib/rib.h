@@ -32,6 +32,7 @@
 
 #include "bgp/bgp.h"
 #include "lib/lib.h"
+#include "mrt/mrt.h"
 
 struct rib;
 
@@ -91,6 +92,14 @@ bool rib_prefix_info(const struct rib *r, const struct bgp_prefix *p, struct rib
 size_t rib_peer_routes(const struct rib *r, int peer, uint8_t family);
 bool rib_peer_full_feed(const struct rib *r, int peer, uint8_t family);
 unsigned rib_full_feed_peers(const struct rib *r, uint8_t family);
+
+/*
+ * rib_apply_elem() - apply one decoded MRT elem of collector @collector:
+ * RIB entries and announcements add routes, withdrawals remove them, and a
+ * state change out of Established (6) takes the peer down.  Returns 0 or
+ * the error of the rib call (the caller counts it and goes on).
+ */
+int rib_apply_elem(struct rib *r, uint16_t collector, const struct mrt_elem *e);
 
 struct rib_stats {
 	size_t peers;
