@@ -276,9 +276,12 @@ static size_t json_cap(const struct bgp_attrs *a)
 	/* worst case per attribute byte, plus fixed fields */
 	if (!a)
 		return 1024;
-	return 2048 + (size_t)a->as_path_len * 6 + (size_t)a->communities_len * 4 +
-	       (size_t)a->large_communities_len * 3 + (size_t)a->ext_communities_len * 3 +
-	       (size_t)a->cluster_list_len * 5 + (size_t)a->n_unknown * 8 + 16;
+	size_t n = 2048 + (size_t)a->as_path_len * 6 + (size_t)a->communities_len * 4 +
+		   (size_t)a->large_communities_len * 3 + (size_t)a->ext_communities_len * 3 +
+		   (size_t)a->cluster_list_len * 5;
+	for (unsigned i = 0; i < a->n_unknown; i++)
+		n += 64 + 2 * (size_t)a->unknown[i].len; /* hex */
+	return n;
 }
 
 static void json_elem(struct w *w, const struct mrt_record *rec, const struct mrt_elem *e,

@@ -377,6 +377,56 @@ static void message_local_is_named_and_uses_the_peer_fields(void **state)
 	free(b.p);
 }
 
+/* JSON of an UPDATE carrying a 30,000-byte unknown attribute: the output
+ * buffer must be grown for its hex, not overrun (ASan checks). */
+static void json_with_huge_unknown_attribute(void **state)
+{
+	struct bb m = {0}, body = {0}, b = {0};
+	const unsigned big = 30000;
+
+	u16(&m, 0);
+	u16(&m, 4 + 4 + big + 7);
+	u8(&m, 0x40), u8(&m, 1), u8(&m, 1), u8(&m, 0);
+	u8(&m, 0xd0), u8(&m, 99), u16(&m, big); /* optional transitive, ext length */
+	for (unsigned i = 0; i < big; i++)
+		u8(&m, i);
+	u8(&m, 0x40), u8(&m, 3), u8(&m, 4), u8(&m, 192), u8(&m, 0), u8(&m, 2), u8(&m, 1);
+	u8(&m, 8), u8(&m, 10);
+	u32(&body, 65001), u32(&body, 65000), u16(&body, 0), u16(&body, 1);
+	u32(&body, 0xc0000201), u32(&body, 0xc0000202);
+	for (int i = 0; i < 16; i++)
+		u8(&body, 0xff);
+	u16(&body, (unsigned)(19 + m.n));
+	u8(&body, 2);
+	bb_put(&body, m.p, m.n);
+	hdr(&b, 4000, MRT_T_BGP4MP, MRT_BGP4MP_MESSAGE_AS4, (uint32_t)body.n);
+	bb_put(&b, body.p, body.n);
+
+	char path[] = "/tmp/lo_test_mrt_json_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b.p, b.n), (ssize_t)b.n);
+	close(fd);
+	struct io_reader *io;
+	assert_int_equal(io_open(&io, path, NULL, NULL), 0);
+	struct mrt_reader *r = mrt_reader_new(io);
+	const struct mrt_record *rec;
+	struct lo_buf out;
+	lo_buf_init(&out, 1u << 24);
+	assert_int_equal(mrt_reader_next(r, &rec, NULL), 1);
+	assert_int_equal(mrt_fmt_record(r, rec, MRT_FMT_JSON, &out), 0);
+	assert_true(out.len > 2 * big);
+	assert_non_null(strstr(
+		out.p, "\"unknown_attributes\":[{\"type\":99,\"flags\":208,\"data\":\"000102"));
+	lo_buf_fini(&out);
+	mrt_reader_free(r);
+	io_free(io);
+	unlink(path);
+	free(m.p);
+	free(body.p);
+	free(b.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +440,7 @@ int main(void)
 		cmocka_unit_test(table_dump_v1_ipv6_and_batched),
 		cmocka_unit_test(rib_generic_ipv6),
 		cmocka_unit_test(message_local_is_named_and_uses_the_peer_fields),
+		cmocka_unit_test(json_with_huge_unknown_attribute),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
