@@ -13,8 +13,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct lo_buf out;
 	static int fd = -1;
+	struct lo_buf out;
 	char path[64];
 	struct io_reader *io;
 	struct io_opts opts = {.threads = 1};
@@ -24,7 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fd = memfd_create("fuzz_mrt", 0);
 		if (fd < 0)
 			return 0;
-		lo_buf_init(&out, 64u << 20);
 	}
 	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
 		return 0;
@@ -36,6 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		io_free(io);
 		return 0;
 	}
+	/* a fresh, small output buffer per input, so that a formatter writing
+	 * past what it reserved is caught by ASan */
+	lo_buf_init(&out, 64u << 20);
 	for (int i = 0; i < 100000; i++) {
 		const struct mrt_record *rec;
 		int rc = mrt_reader_next(r, &rec, NULL);
@@ -46,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lo_buf_reset(&out);
 		mrt_fmt_record(r, rec, (enum mrt_fmt)(i % 3), &out);
 	}
+	lo_buf_fini(&out);
 	mrt_reader_free(r);
 	io_free(io);
 	return 0;
