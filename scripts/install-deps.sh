@@ -16,7 +16,9 @@ quiet=0
 packages=(
 	# build
 	build-essential cmake pkg-config git
-	zlib1g-dev libbz2-dev liblzma-dev
+	zlib1g-dev libbz2-dev liblzma-dev libsqlite3-dev
+	# geo: libloc C API and its database (the default --geo source)
+	libloc-dev libloc-database
 	# second compiler, sanitizers and libFuzzer (clang 14 on Debian 12)
 	clang libclang-rt-14-dev
 	# lint.format ctest (skipped when clang-format is missing)

@@ -1,0 +1,284 @@
+/*
+ * DOC: the SQLite back end of the store (see store.h).  Migrations are an
+ * ordered table of SQL scripts; migration N brings user_version from N-1 to
+ * N inside one transaction.  Errors carry SQLite's own message.
+ */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const migrations[] = {
+	/* 1: entities, binned series, events */
+	"CREATE TABLE entity (id INTEGER PRIMARY KEY, spec TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE series (entity INTEGER NOT NULL REFERENCES entity(id),"
+	"  signal TEXT NOT NULL, bin_start INTEGER NOT NULL, value REAL NOT NULL,"
+	"  PRIMARY KEY (entity, signal, bin_start)) WITHOUT ROWID;"
+	"CREATE TABLE event (id INTEGER PRIMARY KEY, entity INTEGER NOT NULL REFERENCES entity(id),"
+	"  signal TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,"
+	"  start INTEGER NOT NULL, end INTEGER, baseline REAL, min REAL, score REAL,"
+	"  detail TEXT);"
+	"CREATE INDEX event_entity_start ON event (entity, start);"
+	"CREATE INDEX event_start ON event (start);",
+};
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *ins_entity, *get_entity, *put_series, *ins_event, *upd_event;
+	int version;
+};
+
+static int fail(struct lo_err *err, sqlite3 *db, const char *what)
+{
+	return lo_err_set(err, LO_EIO, LO_NOOFF, "%s: %s", what, db ? sqlite3_errmsg(db) : "");
+}
+
+static int exec(sqlite3 *db, const char *sql, struct lo_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		lo_err_set(err, LO_EIO, LO_NOOFF, "%s", msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return LO_EIO;
+	}
+	return 0;
+}
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(struct store *s, struct lo_err *err)
+{
+	int v = user_version(s->db);
+	if (v < 0)
+		return fail(err, s->db, "reading the schema version");
+	if (v > N_MIGRATIONS)
+		return lo_err_set(err, LO_EUNSUP, LO_NOOFF,
+				  "store schema version %d is newer than this lightsout (%d)", v,
+				  N_MIGRATIONS);
+	for (; v < N_MIGRATIONS; v++) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v + 1);
+		if (exec(s->db, "BEGIN IMMEDIATE;", err) || exec(s->db, migrations[v], err) ||
+		    exec(s->db, pragma, err) || exec(s->db, "COMMIT;", err)) {
+			exec(s->db, "ROLLBACK;", NULL);
+			return LO_EIO;
+		}
+	}
+	s->version = v;
+	return 0;
+}
+
+static int prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct lo_err *err)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return fail(err, s->db, sql);
+	return 0;
+}
+
+struct store *store_open(const char *path, struct lo_err *err)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s) {
+		lo_err_set(err, LO_ENOMEM, LO_NOOFF, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		fail(err, s->db, path);
+		goto out_close;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s->db,
+		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		 "PRAGMA foreign_keys = ON;",
+		 err) ||
+	    migrate(s, err))
+		goto out_close;
+	if (prepare(s, &s->ins_entity, "INSERT OR IGNORE INTO entity (spec) VALUES (?1)", err) ||
+	    prepare(s, &s->get_entity, "SELECT id FROM entity WHERE spec = ?1", err) ||
+	    prepare(s, &s->put_series,
+		    "INSERT INTO series (entity, signal, bin_start, value) VALUES (?1, ?2, ?3, ?4)"
+		    " ON CONFLICT (entity, signal, bin_start) DO UPDATE SET value = excluded.value",
+		    err) ||
+	    prepare(s, &s->ins_event,
+		    "INSERT INTO event (entity, signal, kind, severity, start, end, baseline, min,"
+		    " score, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		    err) ||
+	    prepare(s, &s->upd_event,
+		    "UPDATE event SET entity = ?1, signal = ?2, kind = ?3, severity = ?4, start = ?5,"
+		    " end = ?6, baseline = ?7, min = ?8, score = ?9, detail = ?10 WHERE id = ?11",
+		    err))
+		goto out_close;
+	return s;
+out_close:
+	store_close(s);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->ins_entity);
+	sqlite3_finalize(s->get_entity);
+	sqlite3_finalize(s->put_series);
+	sqlite3_finalize(s->ins_event);
+	sqlite3_finalize(s->upd_event);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int store_schema_version(struct store *s)
+{
+	return s->version;
+}
+
+int store_begin(struct store *s)
+{
+	return exec(s->db, "BEGIN;", NULL);
+}
+
+int store_commit(struct store *s)
+{
+	return exec(s->db, "COMMIT;", NULL);
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : LO_EIO;
+}
+
+int64_t store_entity(struct store *s, const char *spec)
+{
+	int64_t id = LO_EIO;
+
+	sqlite3_bind_text(s->ins_entity, 1, spec, -1, SQLITE_STATIC);
+	if (step_done(s->ins_entity))
+		return LO_EIO;
+	sqlite3_bind_text(s->get_entity, 1, spec, -1, SQLITE_STATIC);
+	if (sqlite3_step(s->get_entity) == SQLITE_ROW)
+		id = sqlite3_column_int64(s->get_entity, 0);
+	sqlite3_reset(s->get_entity);
+	sqlite3_clear_bindings(s->get_entity);
+	return id;
+}
+
+int store_series_put(struct store *s, int64_t entity, const char *signal, int64_t bin_start,
+		     double value)
+{
+	sqlite3_bind_int64(s->put_series, 1, entity);
+	sqlite3_bind_text(s->put_series, 2, signal, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->put_series, 3, bin_start);
+	sqlite3_bind_double(s->put_series, 4, value);
+	return step_done(s->put_series);
+}
+
+static void bind_event(sqlite3_stmt *st, const struct store_event *ev)
+{
+	sqlite3_bind_int64(st, 1, ev->entity);
+	sqlite3_bind_text(st, 2, ev->signal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ev->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ev->severity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, ev->start);
+	if (ev->end)
+		sqlite3_bind_int64(st, 6, ev->end);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_double(st, 7, ev->baseline);
+	sqlite3_bind_double(st, 8, ev->min);
+	sqlite3_bind_double(st, 9, ev->score);
+	if (ev->detail)
+		sqlite3_bind_text(st, 10, ev->detail, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 10);
+}
+
+int store_event_put(struct store *s, struct store_event *ev)
+{
+	if (!ev->id) {
+		bind_event(s->ins_event, ev);
+		if (step_done(s->ins_event))
+			return LO_EIO;
+		ev->id = sqlite3_last_insert_rowid(s->db);
+		return 0;
+	}
+	bind_event(s->upd_event, ev);
+	sqlite3_bind_int64(s->upd_event, 11, ev->id);
+	return step_done(s->upd_event);
+}
+
+int store_events(struct store *s, const char *entity, int64_t since, unsigned limit,
+		 int (*cb)(void *ctx, const struct store_event_row *row), void *ctx)
+{
+	sqlite3_stmt *st;
+	const char *sql =
+		"SELECT e.id, n.spec, e.signal, e.kind, e.severity, e.start, e.end, e.baseline,"
+		" e.min, e.score, e.detail FROM event e JOIN entity n ON n.id = e.entity"
+		" WHERE (?1 IS NULL OR n.spec = ?1) AND e.start >= ?2 ORDER BY e.start, e.id LIMIT ?3";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return LO_EIO;
+	if (entity)
+		sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 3, limit);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event_row row = {
+			.id = sqlite3_column_int64(st, 0),
+			.entity = (const char *)sqlite3_column_text(st, 1),
+			.signal = (const char *)sqlite3_column_text(st, 2),
+			.kind = (const char *)sqlite3_column_text(st, 3),
+			.severity = (const char *)sqlite3_column_text(st, 4),
+			.start = sqlite3_column_int64(st, 5),
+			.end = sqlite3_column_type(st, 6) == SQLITE_NULL
+				       ? 0
+				       : sqlite3_column_int64(st, 6),
+			.baseline = sqlite3_column_double(st, 7),
+			.min = sqlite3_column_double(st, 8),
+			.score = sqlite3_column_double(st, 9),
+			.detail = (const char *)sqlite3_column_text(st, 10),
+		};
+		if (cb(ctx, &row))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : LO_EIO;
+}
+
+int store_series(struct store *s, const char *entity, const char *signal, int64_t from,
+		 int64_t until, int (*cb)(void *ctx, int64_t bin_start, double value), void *ctx)
+{
+	sqlite3_stmt *st;
+	const char *sql =
+		"SELECT s.bin_start, s.value FROM series s JOIN entity n ON n.id = s.entity"
+		" WHERE n.spec = ?1 AND s.signal = ?2 AND s.bin_start >= ?3"
+		" AND s.bin_start < ?4 ORDER BY s.bin_start";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return LO_EIO;
+	sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, signal, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, from);
+	sqlite3_bind_int64(st, 4, until);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ctx, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)))
+			break;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : LO_EIO;
+}
