@@ -59,4 +59,46 @@ uint64_t io_size_in(const struct io_reader *r);
 
 void io_free(struct io_reader *r);
 
+/* ---------------------------------------------------------------- writer */
+
+/*
+ * Writing (io_write.c): plain, gzip, bzip2 or xz, chosen by the caller.
+ * The bytes go to a temporary file next to @path that replaces @path only
+ * when io_close() succeeds, so a crash or an error never leaves a partial
+ * file under the final name.  "-" writes to standard output.
+ */
+struct io_writer;
+
+/*
+ * io_create() - start writing @path in format @fmt.
+ * @level: compression level 0..9 (bzip2: block size in 100 kB, 0 means 9),
+ *         or -1 for the default (gzip 6, bzip2 9, xz 6); ignored for IO_PLAIN
+ * Returns 0 and a new writer in *@out, or LO_EINVAL, LO_ENOMEM, LO_ENOENT
+ * (the directory does not exist) or LO_EIO with @err filled.  The writer
+ * must be finished with io_close() or discarded with io_abort().
+ */
+int io_create(struct io_writer **out, const char *path, enum io_format fmt, int level,
+	      struct lo_err *err);
+
+/*
+ * io_write() - compress and write @n bytes at @p.
+ * Returns 0 or LO_EIO (disk full, ...) / LO_ENOMEM.  Errors are sticky:
+ * later calls and io_close() return the same error.
+ */
+int io_write(struct io_writer *w, const void *p, size_t n, struct lo_err *err);
+
+/* io_writer_tell() - compressed bytes produced so far (written or buffered). */
+uint64_t io_writer_tell(const struct io_writer *w);
+
+/*
+ * io_close() - finish the stream, flush, fsync, close and rename the file to
+ * its final name.  Always frees @w (NULL is fine).  Returns 0, or the
+ * writer's sticky error or a new LO_EIO (disk full, fsync, rename): then the
+ * temporary file is removed and nothing is created under the final name.
+ */
+int io_close(struct io_writer *w, struct lo_err *err);
+
+/* io_abort() - discard: free @w (NULL is fine) and remove its temporary file. */
+void io_abort(struct io_writer *w);
+
 #endif

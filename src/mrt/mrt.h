@@ -213,4 +213,131 @@ enum mrt_fmt { MRT_FMT_M, MRT_FMT_MM, MRT_FMT_JSON };
 int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_fmt fmt,
 		   struct lo_buf *out);
 
+/* ================================================================ writer */
+
+/*
+ * Writing MRT (writer.c): TABLE_DUMP_V2 RIB dumps and BGP4MP / BGP4MP_ET
+ * update streams whose output bgpdump reads.  Records go to an io_writer
+ * (so the file is plain, gzip, bzip2 or xz as it was created); the
+ * mrt_writer does not own it: finish the file with io_close() after
+ * mrt_writer_free().  Every write returns 0 or a negative LO_E*: LO_EINVAL
+ * for bad arguments (nothing written), LO_ETOOBIG when a cap is hit
+ * (MRT_MAX_RECORD per record, 65535 bytes of attributes), LO_ENOMEM, or the
+ * io_writer's error (LO_EIO).  After an I/O error the file is unusable:
+ * io_abort() it.  Only the subtypes with 4-byte ASNs are written.
+ */
+
+/*
+ * struct mrt_attr_spec - path attributes to encode (all borrowed).
+ * @origin:      0 IGP, 1 EGP, 2 INCOMPLETE
+ * @as_path:     AS_PATH as 4-byte ASNs, written as AS_SEQUENCE segments of
+ *               at most 255; empty for a locally originated route
+ * @next_hop:    IPv4: the NEXT_HOP attribute; IPv6: the MP_REACH next hop
+ *               (with @next_hop_ll, family 6, as link-local second address)
+ * @communities: RFC 1997 communities, (ASN << 16) | value
+ * MED and LOCAL_PREF are written when their has_ flag is set.
+ */
+struct mrt_attr_spec {
+	uint8_t origin;
+	const uint32_t *as_path;
+	size_t n_as_path;
+	struct bgp_addr next_hop;
+	struct bgp_addr next_hop_ll;
+	bool has_med;
+	uint32_t med;
+	bool has_local_pref;
+	uint32_t local_pref;
+	const uint32_t *communities;
+	size_t n_communities;
+};
+
+#define MRT_ATTRS_RIB6	      0x1 /* add the abbreviated MP_REACH of RFC 6396 §4.3.4 */
+#define MRT_ATTRS_NO_NEXT_HOP 0x2 /* leave out the IPv4 NEXT_HOP attribute */
+
+/*
+ * mrt_attrs_encode() - append the attribute block for @a to @b: ORIGIN,
+ * AS_PATH, NEXT_HOP, MED, LOCAL_PREF, COMMUNITIES in type order (then the
+ * abbreviated MP_REACH with MRT_ATTRS_RIB6).  Attributes over 255 bytes use
+ * the extended length.  Returns 0, LO_EINVAL or LO_ETOOBIG / LO_ENOMEM from
+ * @b's cap.
+ */
+int mrt_attrs_encode(struct lo_buf *b, const struct mrt_attr_spec *a, unsigned flags,
+		     struct lo_err *err);
+
+/* struct mrt_rib_entry - one RIB entry: a peer's route to the record's prefix. */
+struct mrt_rib_entry {
+	uint16_t peer_index; /* into the last PEER_INDEX_TABLE written */
+	uint32_t originated; /* originated time */
+	const struct mrt_attr_spec *attrs;
+};
+
+/*
+ * struct mrt_bgp4mp - the record time and BGP session of a BGP4MP record.
+ * @et: write BGP4MP_ET with @usec microseconds (else BGP4MP, @usec unused)
+ * @peer_addr, @local_addr: both IPv4 or both IPv6 (the session AFI)
+ */
+struct mrt_bgp4mp {
+	uint32_t time;
+	uint32_t usec;
+	bool et;
+	uint32_t peer_asn;
+	uint32_t local_asn;
+	uint16_t ifindex;
+	struct bgp_addr peer_addr;
+	struct bgp_addr local_addr;
+};
+
+/* struct mrt_writer_stats - what a writer has written so far. */
+struct mrt_writer_stats {
+	uint64_t records;
+	uint64_t bytes; /* uncompressed */
+	uint64_t rib_entries;
+	uint64_t updates; /* BGP UPDATE messages (one per record) */
+	uint64_t announced, withdrawn;
+	uint64_t state_changes;
+};
+
+struct mrt_writer;
+
+/* mrt_writer_new() - write records to @io (borrowed; must outlive the writer). */
+int mrt_writer_new(struct mrt_writer **out, struct io_writer *io);
+void mrt_writer_free(struct mrt_writer *w);
+const struct mrt_writer_stats *mrt_writer_stats(const struct mrt_writer *w);
+
+/*
+ * mrt_write_peer_index() - a TABLE_DUMP_V2 PEER_INDEX_TABLE.  Of @peers only
+ * addr, asn and bgp_id are used; @view may be NULL.  Resets the RIB
+ * sequence number; later RIB entries index into @peers.
+ */
+int mrt_write_peer_index(struct mrt_writer *w, uint32_t time, const uint8_t collector_id[4],
+			 const char *view, const struct mrt_peer *peers, unsigned n,
+			 struct lo_err *err);
+
+/*
+ * mrt_write_rib() - a RIB_IPV4_UNICAST or RIB_IPV6_UNICAST record (by the
+ * family of @pfx) with @n entries and the next sequence number.  Each
+ * entry's next hop must be of the prefix's family.
+ */
+int mrt_write_rib(struct mrt_writer *w, uint32_t time, const struct bgp_prefix *pfx,
+		  const struct mrt_rib_entry *e, unsigned n, struct lo_err *err);
+
+/*
+ * mrt_write_update() - BGP4MP(_ET) MESSAGE_AS4 records carrying UPDATEs
+ * that withdraw @wd (IPv4 in the withdrawn routes, IPv6 in MP_UNREACH_NLRI)
+ * and announce @ann with attributes @a (IPv4 as NLRI with NEXT_HOP, IPv6
+ * in MP_REACH_NLRI; all of @a->next_hop's family).  Withdrawals come first;
+ * what does not fit one 4096-byte message goes on in further messages, one
+ * record each.  Nothing is written when both lists are empty.
+ */
+int mrt_write_update(struct mrt_writer *w, const struct mrt_bgp4mp *h,
+		     const struct mrt_attr_spec *a, const struct bgp_prefix *ann, unsigned n_ann,
+		     const struct bgp_prefix *wd, unsigned n_wd, struct lo_err *err);
+
+/*
+ * mrt_write_state_change() - a BGP4MP(_ET) STATE_CHANGE_AS4 record
+ * (states as RFC 6396 §4.4.1 numbers them: 1 Idle .. 6 Established).
+ */
+int mrt_write_state_change(struct mrt_writer *w, const struct mrt_bgp4mp *h, uint16_t old_state,
+			   uint16_t new_state, struct lo_err *err);
+
 #endif
