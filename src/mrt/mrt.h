@@ -340,4 +340,49 @@ int mrt_write_update(struct mrt_writer *w, const struct mrt_bgp4mp *h,
 int mrt_write_state_change(struct mrt_writer *w, const struct mrt_bgp4mp *h, uint16_t old_state,
 			   uint16_t new_state, struct lo_err *err);
 
+/* ---------------------------------------------------------------- archives */
+
+/*
+ * An archive is a set of collectors, each a RIB dump and the update files
+ * after it, laid out like RouteViews (COLLECTOR/RIBS/rib.YYYYMMDD.HHMM.bz2,
+ * COLLECTOR/UPDATES/updates.YYYYMMDD.HHMM.bz2) or RIPE RIS
+ * (COLLECTOR/bview.YYYYMMDD.HHMM.gz, COLLECTOR/updates.YYYYMMDD.HHMM.gz),
+ * or plain files named on the command line (their directory is the
+ * collector).  mrt_archive_next() merges all collectors' records in time
+ * order.  Per collector it starts from the latest RIB at or before @from (or
+ * the first RIB) and reads the update files from that RIB's time until
+ * @until.  Files that cannot be read, and corrupt records, are reported
+ * (LO_ECORRUPT with the file name in @err) and skipped.
+ */
+#define MRT_ARCHIVE_MAX_FILES	   (1u << 20)
+#define MRT_ARCHIVE_MAX_COLLECTORS 1024
+
+enum mrt_file_kind { MRT_FILE_RIB, MRT_FILE_UPDATES };
+
+struct mrt_archive;
+
+/*
+ * mrt_archive_open() - scan @paths (files or directories); @from / @until are
+ * unix times, 0 = unbounded.  Returns 0 and a new archive, or LO_ENOENT /
+ * LO_EIO / LO_ETOOBIG with @err naming the path.
+ */
+int mrt_archive_open(struct mrt_archive **out, char *const *paths, unsigned n, uint32_t from,
+		     uint32_t until, const struct io_opts *io, struct lo_err *err);
+void mrt_archive_free(struct mrt_archive *a);
+
+/* mrt_archive_files() - files selected, in per-collector reading order. */
+unsigned mrt_archive_files(const struct mrt_archive *a);
+const char *mrt_archive_file(const struct mrt_archive *a, unsigned i, uint16_t *collector,
+			     enum mrt_file_kind *kind, uint32_t *time);
+const char *mrt_archive_collector_name(const struct mrt_archive *a, uint16_t collector);
+
+/*
+ * mrt_archive_next() - the next record in time order over all collectors.
+ * Returns 1 with *@rec, its *@collector and its reader in *@reader (for
+ * mrt_record_next_elem(); all borrowed until the next call), 0 at the end,
+ * LO_ECORRUPT after a reported problem (call again).
+ */
+int mrt_archive_next(struct mrt_archive *a, const struct mrt_record **rec, uint16_t *collector,
+		     struct mrt_reader **reader, struct lo_err *err);
+
 #endif
