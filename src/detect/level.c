@@ -20,7 +20,7 @@ struct det_level {
 	double bin_acc;	   /* value x seconds accumulated in the current bin */
 	uint32_t acc_t;	   /* accumulated up to this time */
 	bool bin_in_event; /* the current bin overlaps an event */
-	double hist[MAX_BINS];
+	double *hist;	   /* ring of the last max_hist bin values */
 	unsigned n_hist, head, max_hist;
 	double baseline; /* < 0 until the first bin closes */
 	bool open;
@@ -58,12 +58,19 @@ struct det_level *det_level_new(const struct det_level_opts *o)
 		d->max_hist = 1;
 	if (d->max_hist > MAX_BINS)
 		d->max_hist = MAX_BINS;
+	d->hist = calloc(d->max_hist, sizeof(*d->hist));
+	if (!d->hist) {
+		free(d);
+		return NULL;
+	}
 	d->baseline = -1;
 	return d;
 }
 
 void det_level_free(struct det_level *d)
 {
+	if (d)
+		free(d->hist);
 	free(d);
 }
 
