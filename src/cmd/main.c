@@ -14,6 +14,7 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  mrt       decode MRT archives (bgpdump -m / -M compatible, JSON, summary)\n"
+	"  replay    replay MRT archives through RIB, signals and detectors into the store\n"
 	"\n"
 	"Run 'lightsout COMMAND --help' for the options of a command.\n";
 
@@ -24,6 +25,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"mrt", cmd_mrt},
+	{"replay", cmd_replay},
 };
 
 int main(int argc, char **argv)

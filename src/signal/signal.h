@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "bgp/bgp.h"
+#include "geo/geo.h"
 #include "lib/lib.h"
 
 struct sig_space;
@@ -36,5 +37,38 @@ uint64_t sig_space_blocks(const struct sig_space *s);
 
 /* sig_space_nodes() - trie nodes in use (memory is about 24 bytes each). */
 size_t sig_space_nodes(const struct sig_space *s);
+
+/* ---------------------------------------------------------------- entities */
+
+/*
+ * struct sig_tracker - bgp.visible_slash24 of every tracked entity, kept from
+ * the RIB's visibility changes.  Entities: every country that geo knows (when
+ * @all_countries), plus the explicit ones (country:, asn: by origin AS,
+ * prefix: by address space).  A visible prefix counts for the origin AS it
+ * had when it became visible, until it stops being visible.
+ */
+struct sig_tracker_opts {
+	const struct geo_db *geo;
+	bool all_countries;
+	const struct geo_entity *entities; /* explicit entities */
+	size_t n_entities;
+	/* on_value - entity @idx's signal changed to @value at @time */
+	void (*on_value)(void *ctx, unsigned idx, uint32_t time, double value);
+	void *ctx;
+};
+
+struct sig_tracker;
+
+struct sig_tracker *sig_tracker_new(const struct sig_tracker_opts *o);
+void sig_tracker_free(struct sig_tracker *t);
+
+/* sig_tracker_visibility() - @p (origin @origin) became visible or stopped being visible at @time. */
+int sig_tracker_visibility(struct sig_tracker *t, const struct bgp_prefix *p, bool visible,
+			   uint32_t origin, uint32_t time);
+
+unsigned sig_tracker_count(const struct sig_tracker *t);
+/* sig_tracker_spec() - entity @idx as text ("country:KP"), borrowed. */
+const char *sig_tracker_spec(const struct sig_tracker *t, unsigned idx);
+double sig_tracker_value(const struct sig_tracker *t, unsigned idx);
 
 #endif
