@@ -16,7 +16,7 @@ quiet=0
 packages=(
 	# build
 	build-essential cmake pkg-config git
-	zlib1g-dev libbz2-dev liblzma-dev libsqlite3-dev
+	zlib1g-dev libbz2-dev liblzma-dev libsqlite3-dev sqlite3
 	# geo: libloc C API and its database (the default --geo source)
 	libloc-dev libloc-database
 	# second compiler, sanitizers and libFuzzer (clang 14 on Debian 12)

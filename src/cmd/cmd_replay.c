@@ -98,9 +98,10 @@ static void fmt_iso(int64_t t, char *buf, size_t n)
 
 static void fmt_duration(int64_t s, char *buf, size_t n)
 {
-	if (s >= 3600)
-		snprintf(buf, n, "%" PRId64 "h%02" PRId64 "m", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
+	if (s >= 3600) {
+		int64_t m = (s + 30) / 60; /* to the nearest minute, as outages are reported */
+		snprintf(buf, n, "%" PRId64 "h%02" PRId64 "m", m / 60, m % 60);
+	} else if (s >= 60)
 		snprintf(buf, n, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
 	else
 		snprintf(buf, n, "%" PRId64 "s", s);

@@ -1,0 +1,57 @@
+#!/bin/bash
+# check_replay_nk.sh LIGHTSOUT NK_ARCHIVE RIR_DIR — write the North-Korea-like
+# archive (tests/e2e/nk_archive.c), replay it with the 2014 APNIC delegated
+# file as geography, and check the events: exactly one event for country:KP,
+# an outage from 2014-12-22T16:15:21Z to 2014-12-23T01:46:18Z printed as
+# 9h31m, baseline 4, min 0; and nothing for the peer-0 session reset at
+# 10:00:07 (no other event at all).
+set -uo pipefail
+lightsout=$1 mk=$2 rir=$3
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lo-nk.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+"$mk" "$tmp/rv" || { echo "FAIL: nk_archive"; exit 1; }
+"$lightsout" replay --db "$tmp/nk.db" --geo "rir:$rir/ipzone__delegated-apnic-latest.2014-06-30.gz" \
+	--entity country:KP --entity asn:131279 "$tmp/rv" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+cat "$tmp/out"
+if [ $rc -ne 0 ]; then
+	echo "FAIL: replay exited $rc"
+	cat "$tmp/err"
+	exit 1
+fi
+fail=0
+for entity in country:KP asn:131279; do
+	n=$(grep -c " $entity " "$tmp/out")
+	line=$(grep " $entity " "$tmp/out")
+	if [ "$n" -ne 1 ]; then
+		echo "FAIL: $n events for $entity, want 1"
+		fail=1
+		continue
+	fi
+	read -r _ _ signal kind severity start end duration baseline min <<< "$line"
+	[ "$signal" = bgp.visible_slash24 ] || { echo "FAIL: signal $signal"; fail=1; }
+	[ "$kind" = outage ] || { echo "FAIL: kind $kind"; fail=1; }
+	[ "$severity" = critical ] || { echo "FAIL: severity $severity"; fail=1; }
+	[ "$start" = 2014-12-22T16:15:21Z ] || { echo "FAIL: start $start"; fail=1; }
+	[ "$end" = 2014-12-23T01:46:18Z ] || { echo "FAIL: end $end"; fail=1; }
+	[ "$duration" = 9h31m ] || { echo "FAIL: duration $duration"; fail=1; }
+	[ "$baseline" = 4 ] || { echo "FAIL: baseline $baseline"; fail=1; }
+	[ "$min" = 0 ] || { echo "FAIL: min $min"; fail=1; }
+done
+# the distractor (one peer's session reset) raised nothing anywhere
+others=$(grep -cvE " (country:KP|asn:131279) |^id " "$tmp/out")
+if [ "$others" -ne 0 ]; then
+	echo "FAIL: unexpected events:"
+	grep -vE " (country:KP|asn:131279) |^id " "$tmp/out"
+	fail=1
+fi
+# the series are in the store: 4 visible /24s before, 0 during
+v=$(sqlite3 "$tmp/nk.db" "SELECT s.value FROM series s JOIN entity e ON e.id = s.entity
+	WHERE e.spec = 'country:KP' AND s.bin_start = 1419264000" 2> /dev/null)
+if command -v sqlite3 > /dev/null && [ "$v" != 4.0 ]; then
+	echo "FAIL: country:KP bin 16:00 = '$v', want 4.0"
+	fail=1
+fi
+[ $fail -eq 0 ] && echo "ok: North Korea outage 16:15:21 -> 01:46:18 (9h31m), no false event"
+exit $fail
