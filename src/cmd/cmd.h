@@ -10,5 +10,7 @@ enum { CMD_OK = 0, CMD_USAGE = 1, CMD_CORRUPT = 2 };
 
 int cmd_mrt(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_series(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const char usage[] =
 	"commands:\n"
 	"  mrt       decode MRT archives (bgpdump -m / -M compatible, JSON, summary)\n"
 	"  replay    replay MRT archives through RIB, signals and detectors into the store\n"
+	"  events    list detected events from the store\n"
+	"  series    list a signal's binned values from the store\n"
 	"\n"
 	"Run 'lightsout COMMAND --help' for the options of a command.\n";
 
@@ -26,6 +28,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{"mrt", cmd_mrt},
 	{"replay", cmd_replay},
+	{"events", cmd_events},
+	{"series", cmd_series},
 };
 
 int main(int argc, char **argv)

@@ -53,5 +53,14 @@ if command -v sqlite3 > /dev/null && [ "$v" != 4.0 ]; then
 	echo "FAIL: country:KP bin 16:00 = '$v', want 4.0"
 	fail=1
 fi
+# lightsout events / series read the same store
+ev=$("$lightsout" events --db "$tmp/nk.db" --entity country:KP --format json)
+echo "$ev" | grep -q '"start":"2014-12-22T16:15:21Z","end":"2014-12-23T01:46:18Z","duration_s":34257' ||
+	{ echo "FAIL: events --format json: $ev"; fail=1; }
+ser=$("$lightsout" series --db "$tmp/nk.db" --entity country:KP --from 2014-12-22T16:00:00Z \
+	--until 2014-12-22T16:30:00Z --format csv)
+want=$'time,value\n2014-12-22T16:00:00Z,4\n2014-12-22T16:05:00Z,4\n2014-12-22T16:10:00Z,4
+2014-12-22T16:15:00Z,0\n2014-12-22T16:20:00Z,0\n2014-12-22T16:25:00Z,0'
+[ "$ser" = "$want" ] || { echo "FAIL: series: $ser"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: North Korea outage 16:15:21 -> 01:46:18 (9h31m), no false event"
 exit $fail

@@ -1,0 +1,272 @@
+/*
+ * DOC: `lightsout events` and `lightsout series` — read the store (DESIGN.md
+ * §3).  Both work on a store another process is writing (WAL).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "geo/geo.h"
+#include "store/store.h"
+
+enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
+
+static int parse_time(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (*s && !*end && v >= 0) {
+		*out = v;
+		return 0;
+	}
+	struct tm tm = {0};
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || (*end && strcmp(end, "Z")))
+		return LO_EINVAL;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static int parse_fmt(const char *s, enum fmt *f)
+{
+	if (!strcmp(s, "table"))
+		*f = FMT_TABLE;
+	else if (!strcmp(s, "json"))
+		*f = FMT_JSON;
+	else if (!strcmp(s, "csv"))
+		*f = FMT_CSV;
+	else
+		return LO_EINVAL;
+	return 0;
+}
+
+static void iso(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A JSON string: the store's text came from us, but escape it anyway. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+struct ev_ctx {
+	enum fmt fmt;
+	unsigned rows;
+};
+
+static int print_event(void *ctx, const struct store_event_row *r)
+{
+	struct ev_ctx *c = ctx;
+	char a[32], b[32] = "";
+	int64_t dur = r->end ? r->end - r->start : -1;
+
+	iso(r->start, a, sizeof(a));
+	if (r->end)
+		iso(r->end, b, sizeof(b));
+	switch (c->fmt) {
+	case FMT_JSON:
+		printf("{\"id\":%" PRId64 ",\"entity\":", r->id);
+		json_str(r->entity);
+		printf(",\"signal\":");
+		json_str(r->signal);
+		printf(",\"kind\":");
+		json_str(r->kind);
+		printf(",\"severity\":");
+		json_str(r->severity);
+		printf(",\"start\":\"%s\",\"end\":", a);
+		if (r->end)
+			printf("\"%s\",\"duration_s\":%" PRId64, b, dur);
+		else
+			printf("null,\"duration_s\":null");
+		printf(",\"baseline\":%g,\"min\":%g,\"score\":%g,\"detail\":%s}\n", r->baseline,
+		       r->min, r->score, r->detail ? r->detail : "{}");
+		break;
+	case FMT_CSV:
+		if (!c->rows)
+			puts("id,entity,signal,kind,severity,start,end,duration_s,baseline,min,score");
+		printf("%" PRId64 ",%s,%s,%s,%s,%s,%s,", r->id, r->entity, r->signal, r->kind,
+		       r->severity, a, b);
+		if (r->end)
+			printf("%" PRId64, dur);
+		printf(",%g,%g,%g\n", r->baseline, r->min, r->score);
+		break;
+	case FMT_TABLE:
+		if (!c->rows)
+			printf("%-6s %-24s %-20s %-15s %-9s %-21s %-21s %10s %8s %6s\n", "id",
+			       "entity", "signal", "kind", "severity", "start", "end", "duration_s",
+			       "baseline", "min");
+		printf("%-6" PRId64 " %-24s %-20s %-15s %-9s %-21s %-21s ", r->id, r->entity,
+		       r->signal, r->kind, r->severity, a, r->end ? b : "ongoing");
+		if (r->end)
+			printf("%10" PRId64, dur);
+		else
+			printf("%10s", "-");
+		printf(" %8g %6g\n", r->baseline, r->min);
+		break;
+	}
+	c->rows++;
+	return 0;
+}
+
+static const char events_usage[] =
+	"usage: lightsout events [--db PATH] [--entity SPEC] [--since TIME]\n"
+	"                        [--format table|json|csv]\n"
+	"\n"
+	"List detected events, oldest first.  TIME: ISO 8601 UTC or unix seconds.\n";
+
+static const char series_usage[] =
+	"usage: lightsout series [--db PATH] --entity SPEC [--signal NAME] [--from TIME]\n"
+	"                        [--until TIME] [--format table|json|csv]\n"
+	"\n"
+	"List a signal's binned values (default signal bgp.visible_slash24).\n";
+
+struct series_ctx {
+	enum fmt fmt;
+	const char *entity, *signal;
+	unsigned rows;
+};
+
+static int print_bin(void *ctx, int64_t bin, double v)
+{
+	struct series_ctx *c = ctx;
+	char t[32];
+	iso(bin, t, sizeof(t));
+	switch (c->fmt) {
+	case FMT_JSON:
+		printf("{\"entity\":");
+		json_str(c->entity);
+		printf(",\"signal\":");
+		json_str(c->signal);
+		printf(",\"time\":\"%s\",\"value\":%g}\n", t, v);
+		break;
+	case FMT_CSV:
+		if (!c->rows)
+			puts("time,value");
+		printf("%s,%g\n", t, v);
+		break;
+	case FMT_TABLE:
+		if (!c->rows)
+			printf("%-21s %s\n", "time", "value");
+		printf("%-21s %g\n", t, v);
+		break;
+	}
+	c->rows++;
+	return 0;
+}
+
+static int run(int argc, char **argv, bool series)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"entity", required_argument, NULL, 'e'},
+		{"since", required_argument, NULL, 's'},
+		{"from", required_argument, NULL, 'f'},
+		{"until", required_argument, NULL, 'u'},
+		{"signal", required_argument, NULL, 'S'},
+		{"format", required_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = "lightsout.db", *entity = NULL, *signal = "bgp.visible_slash24";
+	const char *usage = series ? series_usage : events_usage;
+	int64_t from = 0, until = INT64_MAX;
+	enum fmt fmt = FMT_TABLE;
+	char spec[128];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'e': {
+			struct geo_entity e;
+			struct lo_err err;
+			if (geo_entity_parse(&e, optarg, &err)) {
+				fprintf(stderr, "lightsout: --entity %s: %s\n", optarg, err.msg);
+				return CMD_USAGE;
+			}
+			geo_entity_fmt(&e, spec, sizeof(spec));
+			entity = spec;
+			break;
+		}
+		case 's':
+		case 'f':
+		case 'u':
+			if (parse_time(optarg, c == 'u' ? &until : &from)) {
+				fprintf(stderr, "lightsout: bad time '%s'\n", optarg);
+				return CMD_USAGE;
+			}
+			break;
+		case 'S':
+			signal = optarg;
+			break;
+		case 'F':
+			if (parse_fmt(optarg, &fmt)) {
+				fprintf(stderr, "lightsout: --format wants table, json or csv\n");
+				return CMD_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return CMD_OK;
+		default:
+			fputs(usage, stderr);
+			return CMD_USAGE;
+		}
+	}
+	if (optind != argc || (series && !entity)) {
+		fputs(usage, stderr);
+		return CMD_USAGE;
+	}
+	struct lo_err err;
+	struct store *s = store_open(db, &err);
+	if (!s) {
+		fprintf(stderr, "lightsout: %s: %s\n", db, err.msg);
+		return CMD_USAGE;
+	}
+	int rc;
+	if (series) {
+		struct series_ctx sc = {fmt, entity, signal, 0};
+		rc = store_series(s, entity, signal, from, until, print_bin, &sc);
+	} else {
+		struct ev_ctx ec = {fmt, 0};
+		rc = store_events(s, entity, from, 1000000, print_event, &ec);
+	}
+	store_close(s);
+	if (rc) {
+		fprintf(stderr, "lightsout: %s: query failed\n", db);
+		return CMD_USAGE;
+	}
+	return CMD_OK;
+}
+
+int cmd_events(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
+
+int cmd_series(int argc, char **argv)
+{
+	return run(argc, argv, true);
+}
