@@ -17,6 +17,7 @@ static const char usage[] =
 	"  replay    replay MRT archives through RIB, signals and detectors into the store\n"
 	"  events    list detected events from the store\n"
 	"  series    list a signal's binned values from the store\n"
+	"  simulate  write a RouteViews-style archive from a scenario spec\n"
 	"\n"
 	"Run 'lightsout COMMAND --help' for the options of a command.\n";
 
@@ -26,10 +27,8 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"mrt", cmd_mrt},
-	{"replay", cmd_replay},
-	{"events", cmd_events},
-	{"series", cmd_series},
+	{"mrt", cmd_mrt},	{"replay", cmd_replay},	    {"events", cmd_events},
+	{"series", cmd_series}, {"simulate", cmd_simulate},
 };
 
 int main(int argc, char **argv)
