@@ -4,7 +4,7 @@
  * routes, prefixes, visible prefixes, and bytes per (prefix, peer) route
  * (the RIB's own accounting and the process's peak RSS).
  *
- * Usage: rib_load FILE...
+ * Usage: rib_load FILE...   (all files are one collector's, in order)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 				if (k < 0)
 					continue;
 				double a = now();
-				if (rib_apply_elem(rib, (uint16_t)i, e))
+				if (rib_apply_elem(rib, 0, e)) /* one collector */
 					errors++;
 				t_rib += now() - a;
 				elems++;

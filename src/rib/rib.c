@@ -49,6 +49,7 @@ struct table {
 	uint32_t *free;	 /* free indices of v */
 	uint32_t nfree, free_cap;
 	uint32_t *slots; /* index + 1; 0 = empty */
+	uint32_t *hash;	 /* hash of each slot's prefix: probes do not touch v */
 	uint32_t nslots; /* power of two */
 	size_t live;	 /* prefixes present */
 	size_t visible;
@@ -68,6 +69,7 @@ struct rib {
 	uint32_t *path_free;
 	uint32_t n_path_free, path_free_cap;
 	uint32_t *path_slots;
+	uint32_t *path_hash; /* hash of each slot's path */
 	uint32_t n_path_slots;
 	size_t live_paths, path_bytes;
 	size_t routes;
@@ -117,12 +119,14 @@ void rib_free(struct rib *r)
 		free(t->v);
 		free(t->free);
 		free(t->slots);
+		free(t->hash);
 	}
 	for (uint32_t i = 0; i < r->n_paths_ids; i++)
 		free(r->paths[i]);
 	free(r->paths);
 	free(r->path_free);
 	free(r->path_slots);
+	free(r->path_hash);
 	free(r->peers);
 	free(r->peer_slots);
 	free(r);
@@ -149,9 +153,11 @@ static uint32_t pfx_hash(const uint8_t *addr, uint8_t len, int fi)
 	return mix(a * 0x9e3779b97f4a7c15ull ^ b ^ ((uint64_t)len << 56 | (uint64_t)fi << 48));
 }
 
-/* Backward-shift deletion for linear probing over index+1 slots. */
-static void slots_delete(uint32_t *slots, uint32_t nslots, uint32_t pos,
-			 uint32_t (*home)(void *, uint32_t), void *ctx)
+/*
+ * Backward-shift deletion for linear probing over index+1 slots, with the
+ * hash of each slot kept alongside in @hash.
+ */
+static void slots_delete(uint32_t *slots, uint32_t *hash, uint32_t nslots, uint32_t pos)
 {
 	uint32_t mask = nslots - 1, i = pos, j = pos;
 
@@ -159,10 +165,11 @@ static void slots_delete(uint32_t *slots, uint32_t nslots, uint32_t pos,
 		j = (j + 1) & mask;
 		if (!slots[j])
 			break;
-		uint32_t k = home(ctx, slots[j] - 1) & mask;
+		uint32_t k = hash[j] & mask;
 		/* move slots[j] to i when its home is not in (i, j] cyclically */
 		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
 			slots[i] = slots[j];
+			hash[i] = hash[j];
 			i = j;
 		}
 	}
@@ -171,35 +178,30 @@ static void slots_delete(uint32_t *slots, uint32_t nslots, uint32_t pos,
 
 /* ---------------------------------------------------------------- prefixes */
 
-struct home_ctx {
-	struct table *t;
-	int fi;
-};
-
-static uint32_t pfx_home(void *ctx, uint32_t idx)
-{
-	struct home_ctx *h = ctx;
-	return pfx_hash(h->t->v[idx].addr, h->t->v[idx].len, h->fi);
-}
-
 static int table_grow_slots(struct table *t, int fi)
 {
 	uint32_t n = t->nslots ? t->nslots * 2 : 1024;
-	uint32_t *s = calloc(n, sizeof(*s));
-	if (!s)
+	uint32_t *s = calloc(n, sizeof(*s)), *h = calloc(n, sizeof(*h));
+	if (!s || !h) {
+		free(s);
+		free(h);
 		return LO_ENOMEM;
+	}
 	for (uint32_t i = 0; i < t->nslots; i++) {
 		if (!t->slots[i])
 			continue;
-		uint32_t idx = t->slots[i] - 1;
-		uint32_t k = pfx_hash(t->v[idx].addr, t->v[idx].len, fi) & (n - 1);
+		uint32_t k = t->hash[i] & (n - 1);
 		while (s[k])
 			k = (k + 1) & (n - 1);
 		s[k] = t->slots[i];
+		h[k] = t->hash[i];
 	}
 	free(t->slots);
+	free(t->hash);
 	t->slots = s;
+	t->hash = h;
 	t->nslots = n;
+	(void)fi;
 	return 0;
 }
 
@@ -216,10 +218,10 @@ static int64_t pfx_find(struct rib *r, int fi, const struct bgp_prefix *p, bool 
 		if (table_grow_slots(t, fi))
 			return LO_ENOMEM;
 	}
-	uint32_t mask = t->nslots - 1, k = pfx_hash(p->addr.b, p->len, fi) & mask;
+	uint32_t h = pfx_hash(p->addr.b, p->len, fi), mask = t->nslots - 1, k = h & mask;
 	while (t->slots[k]) {
 		struct pfx *e = &t->v[t->slots[k] - 1];
-		if (e->len == p->len && !memcmp(e->addr, p->addr.b, nb)) {
+		if (t->hash[k] == h && e->len == p->len && !memcmp(e->addr, p->addr.b, nb)) {
 			if (slotp)
 				*slotp = k;
 			return t->slots[k] - 1;
@@ -249,6 +251,7 @@ static int64_t pfx_find(struct rib *r, int fi, const struct bgp_prefix *p, bool 
 	memcpy(e->addr, p->addr.b, nb);
 	e->len = p->len;
 	t->slots[k] = idx + 1;
+	t->hash[k] = h;
 	t->live++;
 	if (slotp)
 		*slotp = k;
@@ -256,7 +259,7 @@ static int64_t pfx_find(struct rib *r, int fi, const struct bgp_prefix *p, bool 
 		return LO_ENOMEM;
 	if (slotp && t->slots[*slotp] != idx + 1) {
 		/* rehashed: find the slot again */
-		uint32_t m2 = t->nslots - 1, k2 = pfx_hash(e->addr, e->len, fi) & m2;
+		uint32_t m2 = t->nslots - 1, k2 = h & m2;
 		while (t->slots[k2] != idx + 1)
 			k2 = (k2 + 1) & m2;
 		*slotp = k2;
@@ -269,11 +272,10 @@ static void pfx_remove(struct rib *r, int fi, uint32_t idx)
 	struct table *t = &r->t[fi];
 	struct pfx *e = &t->v[idx];
 	uint32_t mask = t->nslots - 1, k = pfx_hash(e->addr, e->len, fi) & mask;
-	struct home_ctx hc = {t, fi};
 
 	while (t->slots[k] != idx + 1)
 		k = (k + 1) & mask;
-	slots_delete(t->slots, t->nslots, k, pfx_home, &hc);
+	slots_delete(t->slots, t->hash, t->nslots, k);
 	free(e->routes);
 	e->routes = NULL;
 	e->n = e->cap = 0;
@@ -290,12 +292,6 @@ static void pfx_remove(struct rib *r, int fi, uint32_t idx)
 }
 
 /* ---------------------------------------------------------------- paths */
-
-static uint32_t path_home(void *ctx, uint32_t id)
-{
-	struct rib *r = ctx;
-	return r->paths[id]->hash;
-}
 
 /* Widen 2-byte AS_PATH segments to 4 bytes into @out; returns length or -1. */
 static int path_normalise(const uint8_t *p, size_t len, unsigned asn_size, uint8_t *out, size_t cap)
@@ -336,13 +332,18 @@ static int64_t path_intern(struct rib *r, const uint8_t *data, size_t len)
 	if (!r->n_path_slots) {
 		r->n_path_slots = 1024;
 		r->path_slots = calloc(r->n_path_slots, sizeof(uint32_t));
-		if (!r->path_slots)
+		r->path_hash = calloc(r->n_path_slots, sizeof(uint32_t));
+		if (!r->path_slots || !r->path_hash)
 			return LO_ENOMEM;
 	}
 	uint32_t mask = r->n_path_slots - 1, k = h & mask;
 	while (r->path_slots[k]) {
+		if (r->path_hash[k] != h) {
+			k = (k + 1) & mask;
+			continue;
+		}
 		struct path *pa = r->paths[r->path_slots[k] - 1];
-		if (pa->hash == h && pa->len == len && !memcmp(pa->data, data, len)) {
+		if (pa->len == len && !memcmp(pa->data, data, len)) {
 			pa->refs++;
 			return r->path_slots[k] - 1;
 		}
@@ -377,23 +378,30 @@ static int64_t path_intern(struct rib *r, const uint8_t *data, size_t len)
 	}
 	r->paths[id] = pa;
 	r->path_slots[k] = id + 1;
+	r->path_hash[k] = h;
 	r->live_paths++;
 	r->path_bytes += sizeof(*pa) + len;
-	if ((r->live_paths + 1) * 4 > (size_t)r->n_path_slots * 3) {
+	if ((r->live_paths + 1) * 2 > (size_t)r->n_path_slots) {
 		uint32_t n = r->n_path_slots * 2;
-		uint32_t *s = calloc(n, sizeof(*s));
-		if (!s)
+		uint32_t *s = calloc(n, sizeof(*s)), *hs = calloc(n, sizeof(*hs));
+		if (!s || !hs) {
+			free(s);
+			free(hs);
 			return LO_ENOMEM;
+		}
 		for (uint32_t i = 0; i < r->n_path_slots; i++) {
 			if (!r->path_slots[i])
 				continue;
-			uint32_t kk = r->paths[r->path_slots[i] - 1]->hash & (n - 1);
+			uint32_t kk = r->path_hash[i] & (n - 1);
 			while (s[kk])
 				kk = (kk + 1) & (n - 1);
 			s[kk] = r->path_slots[i];
+			hs[kk] = r->path_hash[i];
 		}
 		free(r->path_slots);
+		free(r->path_hash);
 		r->path_slots = s;
+		r->path_hash = hs;
 		r->n_path_slots = n;
 	}
 	return id;
@@ -408,7 +416,7 @@ static void path_release(struct rib *r, uint32_t id)
 	uint32_t mask = r->n_path_slots - 1, k = pa->hash & mask;
 	while (r->path_slots[k] != id + 1)
 		k = (k + 1) & mask;
-	slots_delete(r->path_slots, r->n_path_slots, k, path_home, r);
+	slots_delete(r->path_slots, r->path_hash, r->n_path_slots, k);
 	r->path_bytes -= sizeof(*pa) + pa->len;
 	free(pa);
 	r->paths[id] = NULL;
@@ -789,8 +797,9 @@ void rib_stats(const struct rib *r, struct rib_stats *s)
 	s->rescans = r->rescans;
 	size_t bytes = sizeof(*r) + r->peers_cap * sizeof(struct peer) +
 		       r->n_peer_slots * sizeof(uint32_t) + r->paths_cap * sizeof(struct path *) +
-		       r->path_free_cap * sizeof(uint32_t) + r->n_path_slots * sizeof(uint32_t) +
-		       r->path_bytes + r->live_paths * 16 /* malloc overhead */;
+		       r->path_free_cap * sizeof(uint32_t) +
+		       r->n_path_slots * 2 * sizeof(uint32_t) + r->path_bytes +
+		       r->live_paths * 16 /* malloc overhead */;
 	for (int fi = 0; fi < 2; fi++) {
 		const struct table *t = &r->t[fi];
 		s->prefixes[fi] = t->live;
