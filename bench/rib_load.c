@@ -25,8 +25,8 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	struct rib *rib = rib_new(NULL);
-	uint64_t elems = 0, errors = 0;
-	double t_rib = 0, t0 = now();
+	uint64_t elems = 0, errors = 0, upd = 0;
+	double t_rib = 0, t_upd = 0, t0 = now();
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: rib_load FILE...\n");
@@ -57,7 +57,12 @@ int main(int argc, char **argv)
 				double a = now();
 				if (rib_apply_elem(rib, 0, e)) /* one collector */
 					errors++;
-				t_rib += now() - a;
+				double dt = now() - a;
+				t_rib += dt;
+				if (e->type != MRT_ELEM_RIB) {
+					t_upd += dt;
+					upd++;
+				}
 				elems++;
 			}
 		}
@@ -74,6 +79,10 @@ int main(int argc, char **argv)
 	printf("time           %.2f s total, %.2f s in the RIB\n", total, t_rib);
 	printf("throughput     %.2f M elems/s end to end, %.2f M elems/s RIB only\n",
 	       (double)elems / total / 1e6, (double)elems / t_rib / 1e6);
+	if (upd)
+		printf("updates        %.2f M elems/s in the RIB (%llu announcements, "
+		       "withdrawals and state changes after the RIB)\n",
+		       (double)upd / t_upd / 1e6, (unsigned long long)upd);
 	printf("peers          %zu\n", st.peers);
 	printf("prefixes       %zu IPv4, %zu IPv6 (visible %zu, %zu)\n", st.prefixes[0],
 	       st.prefixes[1], st.visible[0], st.visible[1]);
