@@ -381,7 +381,7 @@ static int64_t path_intern(struct rib *r, const uint8_t *data, size_t len)
 	r->path_hash[k] = h;
 	r->live_paths++;
 	r->path_bytes += sizeof(*pa) + len;
-	if ((r->live_paths + 1) * 2 > (size_t)r->n_path_slots) {
+	if ((r->live_paths + 1) * 4 > (size_t)r->n_path_slots * 3) {
 		uint32_t n = r->n_path_slots * 2;
 		uint32_t *s = calloc(n, sizeof(*s)), *hs = calloc(n, sizeof(*hs));
 		if (!s || !hs) {
