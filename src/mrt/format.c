@@ -80,6 +80,7 @@ struct attr_text {
 	size_t comm_len;
 	const char *origin;
 	const char *ag;
+	size_t origin_len, ag_len;
 	bool has_agg;
 	char nh[BGP_ADDR_STRLEN]; /* NEXT_HOP attribute (255.255.255.255 when absent) */
 	size_t nh_len;
@@ -111,7 +112,9 @@ static void attr_text_make(struct attr_text *t, const struct bgp_attrs *a)
 		t->comm[0] = 0;
 	}
 	t->origin = origin_name(a->origin);
+	t->origin_len = strlen(t->origin);
 	t->ag = bgp_attr_seen(a, BGP_ATTR_ATOMIC_AGGREGATE) ? "AG" : "NAG";
+	t->ag_len = t->ag[0] == 'A' ? 2 : 3;
 	static const uint8_t none[4] = {0xff, 0xff, 0xff, 0xff};
 	t->has_agg = a->has_aggregator && memcmp(a->aggregator_addr, none, 4) != 0;
 	t->nh_len = bgp_fmt_ipv4(a->next_hop, t->nh);
@@ -138,7 +141,7 @@ static void put_tail(struct w *w, const struct attr_text *t, const struct bgp_at
 	if (t->comm_len > 1)
 		put(w, t->comm + 1, t->comm_len - 1);
 	putc_(w, '|');
-	puts_(w, t->ag);
+	put(w, t->ag, t->ag_len);
 	putc_(w, '|');
 	if (t->has_agg) {
 		put_u32(w, a->aggregator_as);
@@ -489,6 +492,9 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 
 	char peer[BGP_ADDR_STRLEN];
 	size_t peer_len = bgp_fmt_addr(&rec->peer_addr, peer);
+	/* BGP4MP lines of one record share "NAME|TIME|A|PEER|ASN|": made once */
+	char head[2][160];
+	size_t head_len[2] = {0, 0};
 
 	switch (rec->type) {
 	case MRT_T_BGP4MP:
@@ -497,6 +503,18 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 		break;
 	default:
 		time_text(&t, rec->time, human, false, 0);
+	}
+
+	if (rec->type == MRT_T_BGP4MP || rec->type == MRT_T_BGP4MP_ET) {
+		for (int k = 0; k < 2; k++) {
+			struct w hw = {head[k]};
+			line_start(&hw, bgp4mp_name(rec), &t, k ? "W" : "A");
+			put(&hw, peer, peer_len);
+			putc_(&hw, '|');
+			put_u32(&hw, rec->peer_asn);
+			putc_(&hw, '|');
+			head_len[k] = (size_t)(hw.p - head[k]);
+		}
 	}
 
 	while ((rc = mrt_record_next_elem(r, &e)) != 0) {
@@ -535,7 +553,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 			putc_(&w, '|');
 			put(&w, txt.aspath, txt.aspath_len);
 			putc_(&w, '|');
-			puts_(&w, txt.origin);
+			put(&w, txt.origin, txt.origin_len);
 			if (m) {
 				putc_(&w, '|');
 				if (bgp_attr_seen(a, BGP_ATTR_MP_REACH) &&
@@ -568,7 +586,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 			put_path_id(&w, &e->prefix);
 			put(&w, txt.aspath, txt.aspath_len);
 			putc_(&w, '|');
-			puts_(&w, txt.origin);
+			put(&w, txt.origin, txt.origin_len);
 			if (m) {
 				putc_(&w, '|');
 				if (bgp_attr_seen(a, BGP_ATTR_MP_REACH) &&
@@ -622,7 +640,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				putc_(&w, '|');
 				put(&w, txt.aspath, txt.aspath_len);
 				putc_(&w, '|');
-				puts_(&w, txt.origin);
+				put(&w, txt.origin, txt.origin_len);
 				if (m) {
 					putc_(&w, '|');
 					put(&w, txt.nh, txt.nh_len);
@@ -665,12 +683,8 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				putc_(&w, '\n');
 				break;
 			}
-			line_start(&w, bgp4mp_name(rec), &t,
-				   e->type == MRT_ELEM_WITHDRAW ? "W" : "A");
-			put(&w, peer, peer_len);
-			putc_(&w, '|');
-			put_u32(&w, e->peer_asn);
-			putc_(&w, '|');
+			put(&w, head[e->type == MRT_ELEM_WITHDRAW],
+			    head_len[e->type == MRT_ELEM_WITHDRAW]);
 			put_addr(&w, &e->prefix.addr);
 			putc_(&w, '/');
 			put_u32(&w, e->prefix.len);
@@ -688,7 +702,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 			if (e->nh_src == MRT_NH_ATTR || e->afi == BGP_AFI_IP || !m) {
 				put(&w, txt.aspath, txt.aspath_len);
 				putc_(&w, '|');
-				puts_(&w, txt.origin);
+				put(&w, txt.origin, txt.origin_len);
 				if (!m) {
 					putc_(&w, '\n');
 					break;
@@ -714,7 +728,7 @@ int mrt_fmt_record(struct mrt_reader *r, const struct mrt_record *rec, enum mrt_
 				    e->mp->nh_len == 32) {
 					put(&w, txt.aspath, txt.aspath_len);
 					putc_(&w, '|');
-					puts_(&w, txt.origin);
+					put(&w, txt.origin, txt.origin_len);
 					putc_(&w, '|');
 					put_nh(&w, &txt, e->mp);
 					putc_(&w, '|');
