@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "detect/detect.h"
@@ -366,6 +367,21 @@ int cmd_replay(int argc, char **argv)
 
 	struct lo_ratelimit rl = LO_RATELIMIT_INIT(1, 20);
 	uint32_t last_tick = 0;
+	/* progress on stderr when it is a terminal: by record time over the files' span */
+	bool progress = isatty(2);
+	uint32_t span_lo = UINT32_MAX, span_hi = 0;
+	uint64_t records = 0;
+	time_t last_progress = 0;
+	for (unsigned i = 0; i < mrt_archive_files(ar); i++) {
+		uint32_t ft;
+		mrt_archive_file(ar, i, NULL, NULL, &ft);
+		if (ft && ft < span_lo)
+			span_lo = ft;
+		if (ft && ft + 900 > span_hi)
+			span_hi = ft + 900;
+	}
+	if (rp.until && rp.until < span_hi)
+		span_hi = rp.until;
 	int64_t first_id = 0;
 	store_events(rp.store, NULL, 0, UINT32_MAX, max_id, &first_id);
 	store_begin(rp.store);
@@ -384,6 +400,18 @@ int cmd_replay(int argc, char **argv)
 		}
 		if (rp.until && rec->time > rp.until)
 			continue;
+		if (progress && !(++records & 0xfff) && time(NULL) != last_progress &&
+		    span_hi > span_lo) {
+			char ts[32];
+			last_progress = time(NULL);
+			fmt_iso(rec->time, ts, sizeof(ts));
+			double pct = rec->time <= span_lo   ? 0
+				     : rec->time >= span_hi ? 100
+							    : 100.0 * (rec->time - span_lo) /
+								      (double)(span_hi - span_lo);
+			fprintf(stderr, "\rlightsout replay: %5.1f%%  %s  %" PRIu64 " records", pct,
+				ts, records);
+		}
 		if (rec->time >= last_tick + rp.bin) {
 			tick_all(&rp, rec->time);
 			last_tick = rec->time - rec->time % rp.bin;
@@ -408,6 +436,8 @@ int cmd_replay(int argc, char **argv)
 			rp.errors++;
 	}
 	store_commit(rp.store);
+	if (progress && records >= 0x1000)
+		fprintf(stderr, "\r%60s\r", "");
 	lo_log_flush(&rl);
 
 	struct print_ctx pc = {.after = first_id};
