@@ -47,7 +47,21 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 ok, 1 bad usage or unreadable input, 2 some input was corrupt.\n";
 
+#define LOSS_RING 64
+
+/* A prefix of the entity that stopped being visible, for event details. */
+struct loss {
+	struct bgp_prefix p;
+	uint32_t time;
+	uint32_t upstream;
+	double peers_lost; /* share of full-feed peers without it when it went dark */
+};
+
 struct entity_state {
+	struct loss ring[LOSS_RING];
+	unsigned n_loss; /* total ever; ring index = n_loss % LOSS_RING */
+	char detail[2048];
+	bool detail_done; /* made once the event has lasted min_duration */
 	struct det_level *det;
 	int64_t store_id;
 	uint32_t bin; /* start of the bin being filled */
@@ -67,7 +81,8 @@ struct replay {
 	uint32_t from, until;
 	uint64_t events, errors;
 	struct det_level_opts det_opts;
-	unsigned current; /* entity whose detector is reporting */
+	unsigned current;    /* entity whose detector is reporting */
+	struct loss pending; /* the visibility loss being dispatched to entities */
 };
 
 static int parse_time(const char *s, uint32_t *out)
@@ -123,6 +138,62 @@ static int grow_entities(struct replay *rp, unsigned n)
 	return 0;
 }
 
+/*
+ * The event's detail: the entity's prefixes that went dark from 10 minutes
+ * before the event's start up to @upto, the upstream ASNs of their last
+ * paths, and the share of full-feed peers without them now (made once the
+ * event has lasted the minimum duration, when the withdrawals have landed).
+ */
+static void make_detail(struct replay *rp, struct entity_state *es, uint32_t start, uint32_t upto)
+{
+	char *p = es->detail, *end = es->detail + sizeof(es->detail) - 64;
+	uint32_t ups[8];
+	unsigned n_up = 0, listed = 0, total = 0;
+	double share = 0;
+
+	p += snprintf(p, (size_t)(end - p), "{\"prefixes_lost\":[");
+	unsigned first = es->n_loss > LOSS_RING ? es->n_loss - LOSS_RING : 0;
+	for (unsigned i = first; i < es->n_loss; i++) {
+		const struct loss *l = &es->ring[i % LOSS_RING];
+		if (l->time > upto || l->time + 600 < start)
+			continue;
+		total++;
+		struct rib_prefix_info info;
+		unsigned n_ff = rib_full_feed_peers(rp->rib, l->p.addr.family);
+		double lost = 1.0;
+		if (rib_prefix_info(rp->rib, &l->p, &info) && n_ff)
+			lost = 1.0 - (double)info.full_feed_peers / n_ff;
+		if (lost > share)
+			share = lost;
+		bool known = false;
+		for (unsigned k = 0; k < n_up; k++)
+			known |= ups[k] == l->upstream;
+		if (!known && l->upstream && n_up < 8)
+			ups[n_up++] = l->upstream;
+		if (listed < 32 && end - p > 64) {
+			char a[BGP_ADDR_STRLEN];
+			bgp_fmt_addr(&l->p.addr, a);
+			p += snprintf(p, (size_t)(end - p), "%s\"%s/%u\"", listed ? "," : "", a,
+				      l->p.len);
+			listed++;
+		}
+	}
+	p += snprintf(p, (size_t)(end - p), "],\"prefixes_lost_count\":%u,\"upstreams_lost\":[",
+		      total);
+	for (unsigned k = 0; k < n_up; k++)
+		p += snprintf(p, (size_t)(end - p), "%s%" PRIu32, k ? "," : "", ups[k]);
+	snprintf(p, (size_t)(end + 64 - p), "],\"full_feed_peers_lost_share\":%.2f}", share);
+}
+
+/* Once an open event has lasted the minimum duration, explain it. */
+static void maybe_detail(struct replay *rp, struct entity_state *es, uint32_t t)
+{
+	if (es->ev_open && !es->detail_done && t >= es->ev.start + rp->det_opts.min_duration) {
+		make_detail(rp, es, (uint32_t)es->ev.start, t);
+		es->detail_done = true;
+	}
+}
+
 static void on_det(void *ctx, enum det_change what, const struct det_event *ev)
 {
 	struct replay *rp = ctx;
@@ -141,6 +212,13 @@ static void on_det(void *ctx, enum det_change what, const struct det_event *ev)
 	es->ev.baseline = ev->baseline;
 	es->ev.min = ev->min;
 	es->ev.score = ev->score;
+	if (what == DET_OPEN) {
+		es->detail_done = false;
+		make_detail(rp, es, ev->start, ev->start);
+	}
+	if (what == DET_CLOSE && !es->detail_done)
+		make_detail(rp, es, ev->start, ev->end);
+	es->ev.detail = es->detail;
 	es->ev_open = what != DET_CLOSE;
 	if (what == DET_CLOSE) {
 		if (store_event_put(rp->store, &es->ev))
@@ -190,9 +268,20 @@ static void on_value(void *ctx, unsigned idx, uint32_t time, double value)
 		es->bin = time - time % rp->bin;
 	}
 	flush_bins(rp, idx, time);
+	maybe_detail(rp, es, time);
 	es->value = value;
 	rp->current = idx;
 	det_level_update(es->det, time, value);
+}
+
+static void on_touch(void *ctx, unsigned idx, const struct bgp_prefix *p, bool visible,
+		     uint32_t time)
+{
+	struct replay *rp = ctx;
+	if (visible || entity_state(rp, idx))
+		return;
+	struct entity_state *es = &rp->es[idx];
+	es->ring[es->n_loss++ % LOSS_RING] = rp->pending;
 }
 
 static void on_visibility(void *ctx, const struct bgp_prefix *p, bool visible, uint32_t time)
@@ -202,6 +291,19 @@ static void on_visibility(void *ctx, const struct bgp_prefix *p, bool visible, u
 	uint32_t origin = 0;
 	if (visible && rib_prefix_info(rp->rib, p, &info))
 		origin = info.origin_asn;
+	if (!visible) {
+		unsigned n_ff = rib_full_feed_peers(rp->rib, p->addr.family);
+		memset(&rp->pending, 0, sizeof(rp->pending));
+		rp->pending.p = *p;
+		rp->pending.time = time;
+		if (rib_prefix_info(rp->rib, p, &info)) {
+			rp->pending.upstream = info.upstream_asn;
+			if (n_ff)
+				rp->pending.peers_lost = 1.0 - (double)info.full_feed_peers / n_ff;
+		} else {
+			rp->pending.peers_lost = 1.0;
+		}
+	}
 	if (sig_tracker_visibility(rp->tracker, p, visible, origin, time))
 		rp->errors++;
 }
@@ -212,6 +314,7 @@ static void tick_all(struct replay *rp, uint32_t t)
 		if (!rp->es[i].det)
 			continue;
 		flush_bins(rp, i, t);
+		maybe_detail(rp, &rp->es[i], t);
 		rp->current = i;
 		det_level_tick(rp->es[i].det, t);
 	}
@@ -349,6 +452,7 @@ int cmd_replay(int argc, char **argv)
 				      .entities = ents,
 				      .n_entities = n_ents,
 				      .on_value = on_value,
+				      .on_touch = on_touch,
 				      .ctx = &rp};
 	rp.tracker = sig_tracker_new(&to);
 	struct rib_opts ro;
@@ -432,6 +536,7 @@ int cmd_replay(int argc, char **argv)
 		if (es->have &&
 		    store_series_put(rp.store, es->store_id, SIGNAL_V24, es->bin, es->value))
 			rp.errors++;
+		es->ev.detail = es->detail; /* es may have moved since the event opened */
 		if (es->ev_open && store_event_put(rp.store, &es->ev))
 			rp.errors++;
 	}

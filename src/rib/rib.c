@@ -31,6 +31,7 @@ struct path {
 	uint32_t refs;
 	uint32_t hash;
 	uint32_t origin;
+	uint32_t upstream;
 	uint16_t len; /* bytes of 4-byte-ASN segments */
 	uint8_t data[];
 };
@@ -325,6 +326,29 @@ static int path_normalise(const uint8_t *p, size_t len, unsigned asn_size, uint8
 	return (int)n;
 }
 
+/* The last AS before @origin in the sequences of a 4-byte path (prepends skipped). */
+static uint32_t path_upstream(const uint8_t *p, size_t len, uint32_t origin)
+{
+	struct cur c = cur_make(p, len);
+	uint32_t up = 0;
+
+	if (!origin)
+		return 0;
+	while (!cur_empty(&c)) {
+		uint8_t type, n;
+		if (cur_u8(&c, &type) || cur_u8(&c, &n))
+			return 0;
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t a;
+			if (cur_be32(&c, &a))
+				return 0;
+			if (type == BGP_AS_SEQUENCE && a != origin)
+				up = a;
+		}
+	}
+	return up;
+}
+
 static int64_t path_intern(struct rib *r, const uint8_t *data, size_t len)
 {
 	uint32_t h = (uint32_t)lo_hash(data, len);
@@ -360,6 +384,7 @@ static int64_t path_intern(struct rib *r, const uint8_t *data, size_t len)
 	if (len)
 		memcpy(pa->data, data, len);
 	pa->origin = bgp_aspath_origin(data, len, 4);
+	pa->upstream = path_upstream(data, len, pa->origin);
 	uint32_t id;
 	if (r->n_path_free) {
 		id = r->path_free[--r->n_path_free];
@@ -764,8 +789,11 @@ bool rib_prefix_info(const struct rib *r, const struct bgp_prefix *p, struct rib
 	out->peers = e->n;
 	out->full_feed_peers = e->ff;
 	out->visible = e->visible;
-	if (e->n)
-		out->origin_asn = r->paths[e->routes[e->n - 1].path]->origin;
+	if (e->n) {
+		const struct path *pa = r->paths[e->routes[e->n - 1].path];
+		out->origin_asn = pa->origin;
+		out->upstream_asn = pa->upstream;
+	}
 	return e->n > 0;
 }
 

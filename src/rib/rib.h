@@ -82,7 +82,8 @@ struct rib_prefix_info {
 	unsigned peers;		  /* peers with a route */
 	unsigned full_feed_peers; /* of which full-feed */
 	bool visible;
-	uint32_t origin_asn; /* origin of the most recent route (0 if a set) */
+	uint32_t origin_asn;   /* origin of the most recent route (0 if a set) */
+	uint32_t upstream_asn; /* the AS before the origin on that path (0 if none) */
 };
 
 /* rib_prefix_info() - what the RIB knows of @p; false when no peer has it. */

@@ -289,6 +289,8 @@ int sig_tracker_visibility(struct sig_tracker *t, const struct bgp_prefix *p, bo
 	for (unsigned i = 0; i < t->n_touched; i++) {
 		unsigned idx = t->touched[i];
 		t->is_touched[idx] = 0;
+		if (t->o.on_touch)
+			t->o.on_touch(t->o.ctx, idx, p, visible, time);
 		double v = (double)sig_space_blocks(t->v[idx].v4);
 		if (v != t->v[idx].value) {
 			t->v[idx].value = v;

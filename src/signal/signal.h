@@ -54,6 +54,9 @@ struct sig_tracker_opts {
 	size_t n_entities;
 	/* on_value - entity @idx's signal changed to @value at @time */
 	void (*on_value)(void *ctx, unsigned idx, uint32_t time, double value);
+	/* on_touch - @p's visibility change counted for entity @idx (before on_value) */
+	void (*on_touch)(void *ctx, unsigned idx, const struct bgp_prefix *p, bool visible,
+			 uint32_t time);
 	void *ctx;
 };
 

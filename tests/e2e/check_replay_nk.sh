@@ -57,6 +57,10 @@ fi
 ev=$("$lightsout" events --db "$tmp/nk.db" --entity country:KP --format json)
 echo "$ev" | grep -q '"start":"2014-12-22T16:15:21Z","end":"2014-12-23T01:46:18Z","duration_s":34257' ||
 	{ echo "FAIL: events --format json: $ev"; fail=1; }
+for want in '"upstreams_lost":[4837]' '"prefixes_lost_count":4' '"full_feed_peers_lost_share":1.00' \
+	'"prefixes_lost":["175.45.176.0/24","175.45.177.0/24","175.45.178.0/24","175.45.179.0/24"]'; do
+	echo "$ev" | grep -qF "$want" || { echo "FAIL: event detail lacks $want: $ev"; fail=1; }
+done
 ser=$("$lightsout" series --db "$tmp/nk.db" --entity country:KP --from 2014-12-22T16:00:00Z \
 	--until 2014-12-22T16:30:00Z --format csv)
 want=$'time,value\n2014-12-22T16:00:00Z,4\n2014-12-22T16:05:00Z,4\n2014-12-22T16:10:00Z,4
