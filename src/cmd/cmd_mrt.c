@@ -98,21 +98,13 @@ static void summary_elem(struct file_summary *s, const struct mrt_elem *e)
 	}
 }
 
-static void fmt_time(uint32_t t, char *buf, size_t n)
-{
-	time_t tt = t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void print_summary(const char *name, struct file_summary *s)
 {
 	char a[32] = "-", b[32] = "-";
 
 	if (s->have_time) {
-		fmt_time(s->first, a, sizeof(a));
-		fmt_time(s->last, b, sizeof(b));
+		lo_time_iso(s->first, a, sizeof(a));
+		lo_time_iso(s->last, b, sizeof(b));
 	}
 	printf("%s\n", name);
 	printf("  format     %s\n", s->format);

@@ -15,22 +15,6 @@
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
 
-static int parse_time(const char *s, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (*s && !*end && v >= 0) {
-		*out = v;
-		return 0;
-	}
-	struct tm tm = {0};
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end || (*end && strcmp(end, "Z")))
-		return LO_EINVAL;
-	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
 static int parse_fmt(const char *s, enum fmt *f)
 {
 	if (!strcmp(s, "table"))
@@ -42,14 +26,6 @@ static int parse_fmt(const char *s, enum fmt *f)
 	else
 		return LO_EINVAL;
 	return 0;
-}
-
-static void iso(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* A JSON string: the store's text came from us, but escape it anyway. */
@@ -79,9 +55,9 @@ static int print_event(void *ctx, const struct store_event_row *r)
 	char a[32], b[32] = "";
 	int64_t dur = r->end ? r->end - r->start : -1;
 
-	iso(r->start, a, sizeof(a));
+	lo_time_iso(r->start, a, sizeof(a));
 	if (r->end)
-		iso(r->end, b, sizeof(b));
+		lo_time_iso(r->end, b, sizeof(b));
 	switch (c->fmt) {
 	case FMT_JSON:
 		printf("{\"id\":%" PRId64 ",\"entity\":", r->id);
@@ -149,7 +125,7 @@ static int print_bin(void *ctx, int64_t bin, double v)
 {
 	struct series_ctx *c = ctx;
 	char t[32];
-	iso(bin, t, sizeof(t));
+	lo_time_iso(bin, t, sizeof(t));
 	switch (c->fmt) {
 	case FMT_JSON:
 		printf("{\"entity\":");
@@ -213,7 +189,7 @@ static int run(int argc, char **argv, bool series)
 		case 's':
 		case 'f':
 		case 'u':
-			if (parse_time(optarg, c == 'u' ? &until : &from)) {
+			if (lo_time_parse(optarg, c == 'u' ? &until : &from)) {
 				fprintf(stderr, "lightsout: bad time '%s'\n", optarg);
 				return CMD_USAGE;
 			}

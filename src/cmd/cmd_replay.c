@@ -85,33 +85,6 @@ struct replay {
 	struct loss pending; /* the visibility loss being dispatched to entities */
 };
 
-static int parse_time(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*s && !*end && v <= UINT32_MAX) {
-		*out = (uint32_t)v;
-		return 0;
-	}
-	struct tm tm = {0};
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end || (*end && strcmp(end, "Z")))
-		return LO_EINVAL;
-	time_t t = timegm(&tm);
-	if (t < 0 || t > (time_t)UINT32_MAX)
-		return LO_EINVAL;
-	*out = (uint32_t)t;
-	return 0;
-}
-
-static void fmt_iso(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void fmt_duration(int64_t s, char *buf, size_t n)
 {
 	if (s >= 3600) {
@@ -339,9 +312,9 @@ static int print_event(void *ctx, const struct store_event_row *row)
 	if (row->id <= pc->after)
 		return 0;
 	char a[32], b[32] = "-", d[32] = "ongoing";
-	fmt_iso(row->start, a, sizeof(a));
+	lo_time_iso(row->start, a, sizeof(a));
 	if (row->end) {
-		fmt_iso(row->end, b, sizeof(b));
+		lo_time_iso(row->end, b, sizeof(b));
 		fmt_duration(row->end - row->start, d, sizeof(d));
 	}
 	if (!pc->rows++)
@@ -395,7 +368,7 @@ int cmd_replay(int argc, char **argv)
 		}
 		case 'f':
 		case 'u':
-			if (parse_time(optarg, c == 'f' ? &rp.from : &rp.until)) {
+			if (lo_time_parse32(optarg, c == 'f' ? &rp.from : &rp.until)) {
 				fprintf(stderr, "lightsout replay: bad time '%s'\n", optarg);
 				return CMD_USAGE;
 			}
@@ -508,7 +481,7 @@ int cmd_replay(int argc, char **argv)
 		    span_hi > span_lo) {
 			char ts[32];
 			last_progress = time(NULL);
-			fmt_iso(rec->time, ts, sizeof(ts));
+			lo_time_iso(rec->time, ts, sizeof(ts));
 			double pct = rec->time <= span_lo   ? 0
 				     : rec->time >= span_hi ? 100
 							    : 100.0 * (rec->time - span_lo) /

@@ -56,19 +56,6 @@ static const char usage[] = "usage: lightsout simulate SPEC --out DIR\n"
 			    "Write a RouteViews-style MRT archive from a scenario spec\n"
 			    "(format: docs/simulate.md).\n";
 
-static int parse_time(const char *s, uint32_t *out)
-{
-	struct tm tm = {0};
-	char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end || (*end && strcmp(end, "Z")))
-		return LO_EINVAL;
-	time_t t = timegm(&tm);
-	if (t < 0 || t > (time_t)UINT32_MAX)
-		return LO_EINVAL;
-	*out = (uint32_t)t;
-	return 0;
-}
-
 static int parse_prefix(const char *s, uint32_t *addr, uint8_t *len)
 {
 	unsigned a, b, c, d, l;
@@ -207,9 +194,9 @@ static int parse_spec(struct sim *s, const char *path)
 		uint8_t len;
 		rc = LO_EINVAL;
 		if (!strcmp(w[0], "start") && n == 2)
-			rc = parse_time(w[1], &s->start);
+			rc = lo_time_parse32(w[1], &s->start);
 		else if (!strcmp(w[0], "end") && n == 2)
-			rc = parse_time(w[1], &s->end);
+			rc = lo_time_parse32(w[1], &s->end);
 		else if (!strcmp(w[0], "peers") && n == 2) {
 			s->peers = (unsigned)atoi(w[1]);
 			rc = s->peers >= 1 && s->peers <= MAX_PEERS ? 0 : LO_EINVAL;
@@ -232,21 +219,22 @@ static int parse_spec(struct sim *s, const char *path)
 			s->upstream_of[s->n_upstream++][1] = (uint32_t)strtoul(w[2], NULL, 10);
 			rc = 0;
 		} else if ((!strcmp(w[0], "withdraw") || !strcmp(w[0], "announce")) && n == 4 &&
-			   !parse_time(w[1], &t1) && !parse_prefix(w[2], &addr, &len)) {
+			   !lo_time_parse32(w[1], &t1) && !parse_prefix(w[2], &addr, &len)) {
 			uint32_t lo, hi;
 			range_of(s, addr, len, &lo, &hi);
 			int peer = !strcmp(w[3], "all") ? -1 : atoi(w[3]);
 			rc = add_action(s, t1, peer, lo, hi,
 					w[0][0] == 'w' ? OP_WITHDRAW : OP_ANNOUNCE);
 		} else if ((!strcmp(w[0], "withdraw_asn") || !strcmp(w[0], "announce_asn")) &&
-			   n == 4 && !parse_time(w[1], &t1)) {
+			   n == 4 && !lo_time_parse32(w[1], &t1)) {
 			int peer = !strcmp(w[3], "all") ? -1 : atoi(w[3]);
 			rc = add_action(s, t1, peer, 0, s->n_table,
 					w[0][0] == 'w' ? OP_WITHDRAW : OP_ANNOUNCE);
 			if (!rc)
 				s->act[s->n_act - 1].asn = (uint32_t)strtoul(w[2], NULL, 10);
-		} else if (!strcmp(w[0], "flaps") && n == 7 && !parse_time(w[1], &t1) &&
-			   !parse_time(w[2], &t2) && !parse_prefix(w[3], &addr, &len) && t2 > t1) {
+		} else if (!strcmp(w[0], "flaps") && n == 7 && !lo_time_parse32(w[1], &t1) &&
+			   !lo_time_parse32(w[2], &t2) && !parse_prefix(w[3], &addr, &len) &&
+			   t2 > t1) {
 			/* withdraw at all peers, announce DOWN seconds later; the rate
 			 * per hour rises linearly from RATE_FROM to RATE_TO */
 			uint32_t lo, hi, down = (uint32_t)atoi(w[6]);
@@ -264,7 +252,7 @@ static int parse_spec(struct sim *s, const char *path)
 				t += 3600.0 / rate;
 			}
 		} else if ((!strcmp(w[0], "reset") || !strcmp(w[0], "mass_withdraw")) && n == 4 &&
-			   !parse_time(w[1], &t1)) {
+			   !lo_time_parse32(w[1], &t1)) {
 			int peer = atoi(w[2]);
 			uint32_t back = (uint32_t)atoi(w[3]);
 			rc = peer < 0 || (unsigned)peer >= MAX_PEERS

@@ -259,6 +259,19 @@ void lo_log_err(struct lo_ratelimit *rl, enum lo_level lvl, const struct lo_err 
 /* lo_log_flush() - report messages still suppressed by @rl. */
 void lo_log_flush(struct lo_ratelimit *rl);
 
+/* ---------------------------------------------------------------- time */
+
+/*
+ * lo_time_parse() - ISO 8601 UTC ("2014-12-22T16:15:21Z", the Z optional) or
+ * unix seconds; 0 or LO_EINVAL.  lo_time_parse32() also checks the range of
+ * MRT times.
+ */
+int lo_time_parse(const char *s, int64_t *out);
+int lo_time_parse32(const char *s, uint32_t *out);
+
+/* lo_time_iso() - "YYYY-MM-DDTHH:MM:SSZ" into @buf (at least 21 bytes); length or 0. */
+size_t lo_time_iso(int64_t t, char *buf, size_t n);
+
 /* ---------------------------------------------------------------- hash set */
 
 /*

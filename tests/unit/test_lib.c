@@ -87,6 +87,27 @@ static void err_set_returns_code(void **state)
 	assert_string_equal(lo_strerror(LO_ETRUNC), "truncated input");
 }
 
+static void time_parse_and_format(void **state)
+{
+	int64_t t;
+	uint32_t t32;
+	char buf[32];
+
+	assert_int_equal(lo_time_parse("2014-12-22T16:15:21Z", &t), 0);
+	assert_int_equal(t, 1419264921);
+	assert_int_equal(lo_time_parse("2014-12-22T16:15:21", &t), 0);
+	assert_int_equal(t, 1419264921);
+	assert_int_equal(lo_time_parse("1419264921", &t), 0);
+	assert_int_equal(t, 1419264921);
+	assert_int_equal(lo_time_parse("2014-12-22 16:15", &t), LO_EINVAL);
+	assert_int_equal(lo_time_parse("2014-12-22T16:15:21Zx", &t), LO_EINVAL);
+	assert_int_equal(lo_time_parse("-5", &t), LO_EINVAL);
+	assert_int_equal(lo_time_parse("", &t), LO_EINVAL);
+	assert_int_equal(lo_time_parse32("99999999999", &t32), LO_EINVAL);
+	assert_int_equal(lo_time_iso(1419299178, buf, sizeof(buf)), 20);
+	assert_string_equal(buf, "2014-12-23T01:46:18Z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +116,7 @@ int main(void)
 		cmocka_unit_test(arena_respects_cap),
 		cmocka_unit_test(buf_caps_and_printf),
 		cmocka_unit_test(err_set_returns_code),
+		cmocka_unit_test(time_parse_and_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
