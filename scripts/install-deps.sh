@@ -19,6 +19,8 @@ packages=(
 	zlib1g-dev libbz2-dev liblzma-dev libsqlite3-dev sqlite3
 	# geo: libloc C API and its database (the default --geo source)
 	libloc-dev libloc-database
+	# config file parser (src/conf)
+	libinih-dev
 	# second compiler, sanitizers and libFuzzer (clang 14 on Debian 12)
 	clang libclang-rt-14-dev
 	# lint.format ctest (skipped when clang-format is missing)

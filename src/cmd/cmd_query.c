@@ -73,30 +73,32 @@ static int print_event(void *ctx, const struct store_event_row *r)
 			printf("\"%s\",\"duration_s\":%" PRId64, b, dur);
 		else
 			printf("null,\"duration_s\":null");
-		printf(",\"baseline\":%g,\"min\":%g,\"score\":%g,\"detail\":%s}\n", r->baseline,
-		       r->min, r->score, r->detail ? r->detail : "{}");
+		printf(",\"baseline\":%g,\"min\":%g,\"score\":%g,\"incident\":%" PRId64
+		       ",\"detail\":%s}\n",
+		       r->baseline, r->min, r->score, r->incident, r->detail ? r->detail : "{}");
 		break;
 	case FMT_CSV:
 		if (!c->rows)
-			puts("id,entity,signal,kind,severity,start,end,duration_s,baseline,min,score");
+			puts("id,entity,signal,kind,severity,start,end,duration_s,baseline,min,score,"
+			     "incident");
 		printf("%" PRId64 ",%s,%s,%s,%s,%s,%s,", r->id, r->entity, r->signal, r->kind,
 		       r->severity, a, b);
 		if (r->end)
 			printf("%" PRId64, dur);
-		printf(",%g,%g,%g\n", r->baseline, r->min, r->score);
+		printf(",%g,%g,%g,%" PRId64 "\n", r->baseline, r->min, r->score, r->incident);
 		break;
 	case FMT_TABLE:
 		if (!c->rows)
-			printf("%-6s %-24s %-20s %-15s %-9s %-21s %-21s %10s %8s %6s\n", "id",
+			printf("%-6s %-24s %-20s %-15s %-9s %-21s %-21s %10s %8s %6s %8s\n", "id",
 			       "entity", "signal", "kind", "severity", "start", "end", "duration_s",
-			       "baseline", "min");
+			       "baseline", "min", "incident");
 		printf("%-6" PRId64 " %-24s %-20s %-15s %-9s %-21s %-21s ", r->id, r->entity,
 		       r->signal, r->kind, r->severity, a, r->end ? b : "ongoing");
 		if (r->end)
 			printf("%10" PRId64, dur);
 		else
 			printf("%10s", "-");
-		printf(" %8g %6g\n", r->baseline, r->min);
+		printf(" %8g %6g %8" PRId64 "\n", r->baseline, r->min, r->incident);
 		break;
 	}
 	c->rows++;

@@ -17,19 +17,21 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "conf/conf.h"
 #include "detect/detect.h"
 #include "geo/geo.h"
 #include "mrt/mrt.h"
 #include "rib/rib.h"
 #include "signal/signal.h"
 #include "store/store.h"
+#include "watch/watch.h"
 
-#define SIGNAL_V24	 "bgp.visible_slash24"
 #define MAX_CLI_ENTITIES 256
+#define MAX_GROUPS	 1024
 #define MAX_GEO		 8
 
 static const char usage[] =
-	"usage: lightsout replay [--db PATH] [--geo SOURCE]... [--bin SECONDS]\n"
+	"usage: lightsout replay [-c CONFIG] [--db PATH] [--geo SOURCE]... [--bin SECONDS]\n"
 	"                        [--from TIME] [--until TIME] [--entity SPEC]... PATH...\n"
 	"\n"
 	"Replay MRT archives (files, or directories laid out like RouteViews RIBS/ +\n"
@@ -37,53 +39,18 @@ static const char usage[] =
 	"through the RIB, per-entity signals and the outage detector; write series and\n"
 	"events to the store and print the events.\n"
 	"\n"
+	"  -c CONFIG       config file (docs/config.md): [store], [geo], [entity NAME]\n"
+	"                  groups, [detect] settings; options override it\n"
 	"  --db PATH       SQLite store (default lightsout.db)\n"
 	"  --geo SOURCE    libloc, libloc:PATH or rir:PATH (repeatable; default libloc)\n"
 	"  --bin SECONDS   bin length of stored series (default 300)\n"
 	"  --from TIME     ISO 8601 UTC (2014-12-22T16:15:00Z) or unix seconds\n"
 	"  --until TIME\n"
-	"  --entity SPEC   also track country:CC, asn:N or prefix:P (repeatable)\n"
+	"  --entity SPEC   also track country:CC, asn:N, prefix:P or group:NAME (from the\n"
+	"                  config); the events printed are then only theirs (repeatable)\n"
 	"  -h, --help\n"
 	"\n"
 	"Exit status: 0 ok, 1 bad usage or unreadable input, 2 some input was corrupt.\n";
-
-#define LOSS_RING 64
-
-/* A prefix of the entity that stopped being visible, for event details. */
-struct loss {
-	struct bgp_prefix p;
-	uint32_t time;
-	uint32_t upstream;
-	double peers_lost; /* share of full-feed peers without it when it went dark */
-};
-
-struct entity_state {
-	struct loss ring[LOSS_RING];
-	unsigned n_loss; /* total ever; ring index = n_loss % LOSS_RING */
-	char detail[2048];
-	bool detail_done; /* made once the event has lasted min_duration */
-	struct det_level *det;
-	int64_t store_id;
-	uint32_t bin; /* start of the bin being filled */
-	double value; /* current value */
-	bool have;
-	struct store_event ev;
-	bool ev_open;
-};
-
-struct replay {
-	struct store *store;
-	struct sig_tracker *tracker;
-	struct rib *rib;
-	struct entity_state *es;
-	unsigned n_es;
-	uint32_t bin;
-	uint32_t from, until;
-	uint64_t events, errors;
-	struct det_level_opts det_opts;
-	unsigned current;    /* entity whose detector is reporting */
-	struct loss pending; /* the visibility loss being dispatched to entities */
-};
 
 static void fmt_duration(int64_t s, char *buf, size_t n)
 {
@@ -96,201 +63,16 @@ static void fmt_duration(int64_t s, char *buf, size_t n)
 		snprintf(buf, n, "%" PRId64 "s", s);
 }
 
-/* ---------------------------------------------------------------- plumbing */
-
-static int grow_entities(struct replay *rp, unsigned n)
+static const char *collector_name(void *ctx, uint16_t id)
 {
-	if (n <= rp->n_es)
-		return 0;
-	struct entity_state *v = realloc(rp->es, n * sizeof(*v));
-	if (!v)
-		return LO_ENOMEM;
-	memset(v + rp->n_es, 0, (n - rp->n_es) * sizeof(*v));
-	rp->es = v;
-	rp->n_es = n;
-	return 0;
+	return mrt_archive_collector_name(ctx, id);
 }
 
-/*
- * The event's detail: the entity's prefixes that went dark from 10 minutes
- * before the event's start up to @upto, the upstream ASNs of their last
- * paths, and the share of full-feed peers without them now (made once the
- * event has lasted the minimum duration, when the withdrawals have landed).
- */
-static void make_detail(struct replay *rp, struct entity_state *es, uint32_t start, uint32_t upto)
+static double now_s(void)
 {
-	char *p = es->detail, *end = es->detail + sizeof(es->detail) - 64;
-	uint32_t ups[8];
-	unsigned n_up = 0, listed = 0, total = 0;
-	double share = 0;
-
-	p += snprintf(p, (size_t)(end - p), "{\"prefixes_lost\":[");
-	unsigned first = es->n_loss > LOSS_RING ? es->n_loss - LOSS_RING : 0;
-	for (unsigned i = first; i < es->n_loss; i++) {
-		const struct loss *l = &es->ring[i % LOSS_RING];
-		if (l->time > upto || l->time + 600 < start)
-			continue;
-		total++;
-		struct rib_prefix_info info;
-		unsigned n_ff = rib_full_feed_peers(rp->rib, l->p.addr.family);
-		double lost = 1.0;
-		if (rib_prefix_info(rp->rib, &l->p, &info) && n_ff)
-			lost = 1.0 - (double)info.full_feed_peers / n_ff;
-		if (lost > share)
-			share = lost;
-		bool known = false;
-		for (unsigned k = 0; k < n_up; k++)
-			known |= ups[k] == l->upstream;
-		if (!known && l->upstream && n_up < 8)
-			ups[n_up++] = l->upstream;
-		if (listed < 32 && end - p > 64) {
-			char a[BGP_ADDR_STRLEN];
-			bgp_fmt_addr(&l->p.addr, a);
-			p += snprintf(p, (size_t)(end - p), "%s\"%s/%u\"", listed ? "," : "", a,
-				      l->p.len);
-			listed++;
-		}
-	}
-	p += snprintf(p, (size_t)(end - p), "],\"prefixes_lost_count\":%u,\"upstreams_lost\":[",
-		      total);
-	for (unsigned k = 0; k < n_up; k++)
-		p += snprintf(p, (size_t)(end - p), "%s%" PRIu32, k ? "," : "", ups[k]);
-	snprintf(p, (size_t)(end + 64 - p), "],\"full_feed_peers_lost_share\":%.2f}", share);
-}
-
-/* Once an open event has lasted the minimum duration, explain it. */
-static void maybe_detail(struct replay *rp, struct entity_state *es, uint32_t t)
-{
-	if (es->ev_open && !es->detail_done && t >= es->ev.start + rp->det_opts.min_duration) {
-		make_detail(rp, es, (uint32_t)es->ev.start, t);
-		es->detail_done = true;
-	}
-}
-
-static void on_det(void *ctx, enum det_change what, const struct det_event *ev)
-{
-	struct replay *rp = ctx;
-	struct entity_state *es = &rp->es[rp->current];
-
-	if (what == DET_CANCEL) {
-		es->ev_open = false;
-		return;
-	}
-	es->ev.entity = es->store_id;
-	es->ev.signal = SIGNAL_V24;
-	es->ev.kind = ev->kind == DET_OUTAGE ? "outage" : "partial_outage";
-	es->ev.severity = ev->severity == DET_CRITICAL ? "critical" : "warning";
-	es->ev.start = ev->start;
-	es->ev.end = ev->end;
-	es->ev.baseline = ev->baseline;
-	es->ev.min = ev->min;
-	es->ev.score = ev->score;
-	if (what == DET_OPEN) {
-		es->detail_done = false;
-		make_detail(rp, es, ev->start, ev->start);
-	}
-	if (what == DET_CLOSE && !es->detail_done)
-		make_detail(rp, es, ev->start, ev->end);
-	es->ev.detail = es->detail;
-	es->ev_open = what != DET_CLOSE;
-	if (what == DET_CLOSE) {
-		if (store_event_put(rp->store, &es->ev))
-			rp->errors++;
-		es->ev.id = 0;
-		rp->events++;
-	}
-}
-
-/* Write finished bins of entity @i up to @t. */
-static void flush_bins(struct replay *rp, unsigned i, uint32_t t)
-{
-	struct entity_state *es = &rp->es[i];
-	while (es->have && t >= es->bin + rp->bin) {
-		if (store_series_put(rp->store, es->store_id, SIGNAL_V24, es->bin, es->value))
-			rp->errors++;
-		es->bin += rp->bin;
-		if (t - es->bin > 86400u * 7) /* long silence: jump, the value is unchanged */
-			es->bin = t - t % rp->bin;
-	}
-}
-
-static int entity_state(struct replay *rp, unsigned idx)
-{
-	if (grow_entities(rp, idx + 1))
-		return LO_ENOMEM;
-	struct entity_state *es = &rp->es[idx];
-	if (!es->det) {
-		es->det = det_level_new(&rp->det_opts);
-		es->store_id = store_entity(rp->store, sig_tracker_spec(rp->tracker, idx));
-		if (!es->det || es->store_id < 0)
-			return LO_EIO;
-	}
-	return 0;
-}
-
-static void on_value(void *ctx, unsigned idx, uint32_t time, double value)
-{
-	struct replay *rp = ctx;
-	if (entity_state(rp, idx)) {
-		rp->errors++;
-		return;
-	}
-	struct entity_state *es = &rp->es[idx];
-	if (!es->have) {
-		es->have = true;
-		es->bin = time - time % rp->bin;
-	}
-	flush_bins(rp, idx, time);
-	maybe_detail(rp, es, time);
-	es->value = value;
-	rp->current = idx;
-	det_level_update(es->det, time, value);
-}
-
-static void on_touch(void *ctx, unsigned idx, const struct bgp_prefix *p, bool visible,
-		     uint32_t time)
-{
-	struct replay *rp = ctx;
-	if (visible || entity_state(rp, idx))
-		return;
-	struct entity_state *es = &rp->es[idx];
-	es->ring[es->n_loss++ % LOSS_RING] = rp->pending;
-}
-
-static void on_visibility(void *ctx, const struct bgp_prefix *p, bool visible, uint32_t time)
-{
-	struct replay *rp = ctx;
-	struct rib_prefix_info info;
-	uint32_t origin = 0;
-	if (visible && rib_prefix_info(rp->rib, p, &info))
-		origin = info.origin_asn;
-	if (!visible) {
-		unsigned n_ff = rib_full_feed_peers(rp->rib, p->addr.family);
-		memset(&rp->pending, 0, sizeof(rp->pending));
-		rp->pending.p = *p;
-		rp->pending.time = time;
-		if (rib_prefix_info(rp->rib, p, &info)) {
-			rp->pending.upstream = info.upstream_asn;
-			if (n_ff)
-				rp->pending.peers_lost = 1.0 - (double)info.full_feed_peers / n_ff;
-		} else {
-			rp->pending.peers_lost = 1.0;
-		}
-	}
-	if (sig_tracker_visibility(rp->tracker, p, visible, origin, time))
-		rp->errors++;
-}
-
-static void tick_all(struct replay *rp, uint32_t t)
-{
-	for (unsigned i = 0; i < rp->n_es; i++) {
-		if (!rp->es[i].det)
-			continue;
-		flush_bins(rp, i, t);
-		maybe_detail(rp, &rp->es[i], t);
-		rp->current = i;
-		det_level_tick(rp->es[i].det, t);
-	}
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 struct print_ctx {
@@ -318,33 +100,110 @@ static int print_event(void *ctx, const struct store_event_row *row)
 		fmt_duration(row->end - row->start, d, sizeof(d));
 	}
 	if (!pc->rows++)
-		printf("%-6s %-18s %-20s %-15s %-9s %-21s %-21s %-9s %8s %6s\n", "id", "entity",
-		       "signal", "kind", "severity", "start", "end", "duration", "baseline", "min");
-	printf("%-6" PRId64 " %-18s %-20s %-15s %-9s %-21s %-21s %-9s %8.0f %6.0f\n", row->id,
-	       row->entity, row->signal, row->kind, row->severity, a, b, d, row->baseline,
-	       row->min);
+		printf("%-6s %-18s %-20s %-15s %-9s %-21s %-21s %-9s %8s %6s %8s\n", "id", "entity",
+		       "signal", "kind", "severity", "start", "end", "duration", "baseline", "min",
+		       "incident");
+	printf("%-6" PRId64 " %-18s %-20s %-15s %-9s %-21s %-21s %-9s %8.0f %6.0f %8" PRId64 "\n",
+	       row->id, row->entity, row->signal, row->kind, row->severity, a, b, d, row->baseline,
+	       row->min, row->incident);
 	return 0;
+}
+
+/* Print the events of this run (ids above @after) with the incidents they form. */
+static unsigned print_events(struct store *st, const struct geo_entity *ents, size_t n_ents,
+			     int64_t after)
+{
+	struct print_ctx pc = {.after = after};
+	if (n_ents) {
+		for (size_t i = 0; i < n_ents; i++) {
+			char spec[96];
+			geo_entity_fmt(&ents[i], spec, sizeof(spec));
+			store_events(st, spec, 0, 100000, print_event, &pc);
+		}
+	} else {
+		store_events(st, NULL, 0, 100000, print_event, &pc);
+	}
+	return pc.rows;
+}
+
+/* Per collector, the RIB file being read as a dump (to end it when the collector moves on). */
+struct dumps {
+	const struct mrt_reader *rd[MRT_ARCHIVE_MAX_COLLECTORS];
+	uint32_t time[MRT_ARCHIVE_MAX_COLLECTORS];
+};
+
+static void track_dump(struct watch *w, struct dumps *d, uint16_t col, const struct mrt_record *rec,
+		       const struct mrt_reader *rd)
+{
+	bool dump = rec->type == MRT_T_TABLE_DUMP || rec->type == MRT_T_TABLE_DUMP_V2;
+	bool index = rec->type == MRT_T_TABLE_DUMP_V2 && rec->subtype == MRT_TD2_PEER_INDEX;
+	if (col >= MRT_ARCHIVE_MAX_COLLECTORS)
+		return;
+	if (d->rd[col] && (d->rd[col] != rd || index)) {
+		watch_dump_end(w, col, d->time[col]);
+		d->rd[col] = NULL;
+	}
+	if (dump && !d->rd[col]) {
+		watch_dump_begin(w, col);
+		d->rd[col] = rd;
+	}
+	if (dump)
+		d->time[col] = rec->time;
+}
+
+/* The [detect] settings of the config file over the defaults. */
+static void apply_detect(struct watch_opts *wo, const struct conf_detect *d)
+{
+	if (d->has_window)
+		wo->level.window = wo->rate.window = d->window;
+	if (d->has_warmup)
+		wo->level.warmup = wo->rate.warmup = d->warmup;
+	if (d->has_min_duration)
+		wo->level.min_duration = d->min_duration;
+	if (d->has_warn_ratio)
+		wo->level.warn_ratio = d->warn_ratio;
+	if (d->has_crit_ratio)
+		wo->level.crit_ratio = d->crit_ratio;
+	if (d->has_recover_ratio)
+		wo->level.recover_ratio = d->recover_ratio;
+	if (d->has_min_baseline)
+		wo->level.min_baseline = d->min_baseline;
+	if (d->has_flap_window)
+		wo->flap_window = d->flap_window;
+	if (d->has_instability_factor)
+		wo->rate.factor = d->instability_factor;
+	if (d->has_instability_min_flaps)
+		wo->rate.min_hits = d->instability_min_flaps;
 }
 
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},	 {"geo", required_argument, NULL, 'g'},
-		{"bin", required_argument, NULL, 'b'},	 {"from", required_argument, NULL, 'f'},
-		{"until", required_argument, NULL, 'u'}, {"entity", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+		{"db", required_argument, NULL, 'd'},
+		{"geo", required_argument, NULL, 'g'},
+		{"bin", required_argument, NULL, 'b'},
+		{"from", required_argument, NULL, 'f'},
+		{"until", required_argument, NULL, 'u'},
+		{"entity", required_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{"config", required_argument, NULL, 'c'},
+		{NULL, 0, NULL, 0},
 	};
-	const char *db_path = "lightsout.db", *geo_src[MAX_GEO];
+	const char *db_path = NULL, *geo_src[MAX_GEO], *conf_path = NULL;
+	bool have_bin = false;
 	unsigned n_geo = 0;
 	struct geo_entity ents[MAX_CLI_ENTITIES];
 	size_t n_ents = 0;
-	struct replay rp = {.bin = 300};
+	uint32_t bin = 300, from = 0, until = 0;
 	struct lo_err err;
 	int c, status = CMD_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hc:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			conf_path = optarg;
+			break;
 		case 'd':
 			db_path = optarg;
 			break;
@@ -363,12 +222,13 @@ int cmd_replay(int argc, char **argv)
 					"lightsout replay: --bin wants 60..86400 seconds\n");
 				return CMD_USAGE;
 			}
-			rp.bin = (uint32_t)v;
+			bin = (uint32_t)v;
+			have_bin = true;
 			break;
 		}
 		case 'f':
 		case 'u':
-			if (lo_time_parse32(optarg, c == 'f' ? &rp.from : &rp.until)) {
+			if (lo_time_parse32(optarg, c == 'f' ? &from : &until)) {
 				fprintf(stderr, "lightsout replay: bad time '%s'\n", optarg);
 				return CMD_USAGE;
 			}
@@ -394,60 +254,108 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "lightsout replay: no input\n\n%s", usage);
 		return CMD_USAGE;
 	}
+	struct conf *conf = NULL;
+	if (conf_path && conf_load(&conf, conf_path, &err)) {
+		fprintf(stderr, "lightsout replay: %s\n", err.msg);
+		return CMD_USAGE;
+	}
+	/* options, then the config file, then the defaults */
+	if (!db_path)
+		db_path = conf && conf->store_path ? conf->store_path : "lightsout.db";
+	for (size_t i = 0; conf && !n_geo && i < conf->n_geo_sources && i < MAX_GEO; i++)
+		geo_src[i] = conf->geo_sources[i];
+	if (conf && !n_geo)
+		n_geo = conf->n_geo_sources < MAX_GEO ? (unsigned)conf->n_geo_sources : MAX_GEO;
 	if (!n_geo)
 		geo_src[n_geo++] = "libloc";
+	if (conf && conf->detect.has_bin && !have_bin) {
+		if (conf->detect.bin < 60) {
+			fprintf(stderr, "lightsout replay: %s: [detect] bin below 60 s\n",
+				conf_path);
+			conf_free(conf);
+			return CMD_USAGE;
+		}
+		bin = conf->detect.bin;
+	}
+	/* groups: every [entity NAME] of the config; --entity group:NAME must be one */
+	struct sig_group groups[MAX_GROUPS];
+	size_t n_groups = 0, n_plain = 0;
+	struct geo_entity plain[MAX_CLI_ENTITIES];
+	for (size_t i = 0; conf && i < conf->n_entities && n_groups < MAX_GROUPS; i++)
+		groups[n_groups++] = (struct sig_group){conf->entities[i].name,
+							conf->entities[i].members,
+							conf->entities[i].n_members};
+	for (size_t i = 0; i < n_ents; i++) {
+		if (ents[i].kind != GEO_ENT_GROUP) {
+			plain[n_plain++] = ents[i];
+			continue;
+		}
+		if (!conf || !conf_entity_find(conf, ents[i].group)) {
+			fprintf(stderr,
+				"lightsout replay: --entity group:%s: no [entity %s] in %s\n",
+				ents[i].group, ents[i].group,
+				conf ? conf_path : "a config file (-c)");
+			conf_free(conf);
+			return CMD_USAGE;
+		}
+	}
 
 	struct geo_db *geo = geo_db_new();
-	if (!geo)
+	if (!geo) {
+		conf_free(conf);
 		return CMD_USAGE;
+	}
 	for (unsigned i = 0; i < n_geo; i++) {
 		struct geo_load_stats gs = {0};
 		if (geo_db_add(geo, geo_src[i], &gs, &err)) {
 			fprintf(stderr, "lightsout replay: --geo %s: %s\n", geo_src[i], err.msg);
 			geo_db_free(geo);
+			conf_free(conf);
 			return CMD_USAGE;
 		}
 		if (gs.bad_lines || gs.damaged_files)
 			status = CMD_CORRUPT;
 	}
-	rp.store = store_open(db_path, &err);
-	if (!rp.store) {
+	struct store *store = store_open(db_path, &err);
+	if (!store) {
 		fprintf(stderr, "lightsout replay: %s: %s\n", db_path, err.msg);
 		geo_db_free(geo);
+		conf_free(conf);
 		return CMD_USAGE;
 	}
-	det_level_opts_default(&rp.det_opts);
-	rp.det_opts.bin = rp.bin;
-	rp.det_opts.on_event = on_det;
-	rp.det_opts.ctx = &rp;
-	struct sig_tracker_opts to = {.geo = geo,
-				      .all_countries = true,
-				      .entities = ents,
-				      .n_entities = n_ents,
-				      .on_value = on_value,
-				      .on_touch = on_touch,
-				      .ctx = &rp};
-	rp.tracker = sig_tracker_new(&to);
-	struct rib_opts ro;
-	rib_opts_default(&ro);
-	ro.on_visibility = on_visibility;
-	ro.ctx = &rp;
-	rp.rib = rib_new(&ro);
 	struct mrt_archive *ar = NULL;
-	if (!rp.tracker || !rp.rib ||
-	    mrt_archive_open(&ar, argv + optind, (unsigned)(argc - optind), rp.from, rp.until, NULL,
-			     &err)) {
-		fprintf(stderr, "lightsout replay: %s\n", err.msg[0] ? err.msg : "out of memory");
+	struct watch *w = NULL;
+	struct dumps *dumps = calloc(1, sizeof(*dumps));
+	if (!dumps || mrt_archive_open(&ar, argv + optind, (unsigned)(argc - optind), from, until,
+				       NULL, &err)) {
+		fprintf(stderr, "lightsout replay: %s\n", dumps ? err.msg : "out of memory");
+		status = CMD_USAGE;
+		goto out;
+	}
+	struct watch_opts wo;
+	watch_opts_default(&wo);
+	wo.geo = geo;
+	wo.store = store;
+	wo.entities = plain;
+	wo.n_entities = n_plain;
+	wo.groups = groups;
+	wo.n_groups = n_groups;
+	wo.bin = bin;
+	if (conf)
+		apply_detect(&wo, &conf->detect);
+	wo.collector_name = collector_name;
+	wo.ctx = ar;
+	if (!(w = watch_new(&wo, &err))) {
+		fprintf(stderr, "lightsout replay: %s\n", err.msg);
 		status = CMD_USAGE;
 		goto out;
 	}
 
 	struct lo_ratelimit rl = LO_RATELIMIT_INIT(1, 20);
-	uint32_t last_tick = 0;
 	/* progress on stderr when it is a terminal: by record time over the files' span */
 	bool progress = isatty(2);
 	uint32_t span_lo = UINT32_MAX, span_hi = 0;
-	uint64_t records = 0;
+	uint64_t records = 0, update_elems = 0;
 	time_t last_progress = 0;
 	for (unsigned i = 0; i < mrt_archive_files(ar); i++) {
 		uint32_t ft;
@@ -457,11 +365,11 @@ int cmd_replay(int argc, char **argv)
 		if (ft && ft + 900 > span_hi)
 			span_hi = ft + 900;
 	}
-	if (rp.until && rp.until < span_hi)
-		span_hi = rp.until;
+	if (until && until < span_hi)
+		span_hi = until;
 	int64_t first_id = 0;
-	store_events(rp.store, NULL, 0, UINT32_MAX, max_id, &first_id);
-	store_begin(rp.store);
+	store_events(store, NULL, 0, UINT32_MAX, max_id, &first_id);
+	double t0 = now_s(), t_updates = 0;
 	for (;;) {
 		const struct mrt_record *rec;
 		struct mrt_reader *rd;
@@ -475,9 +383,10 @@ int cmd_replay(int argc, char **argv)
 			status = CMD_CORRUPT;
 			continue;
 		}
-		if (rp.until && rec->time > rp.until)
+		if (until && rec->time > until)
 			continue;
-		if (progress && !(++records & 0xfff) && time(NULL) != last_progress &&
+		records++;
+		if (progress && !(records & 0xfff) && time(NULL) != last_progress &&
 		    span_hi > span_lo) {
 			char ts[32];
 			last_progress = time(NULL);
@@ -489,62 +398,50 @@ int cmd_replay(int argc, char **argv)
 			fprintf(stderr, "\rlightsout replay: %5.1f%%  %s  %" PRIu64 " records", pct,
 				ts, records);
 		}
-		if (rec->time >= last_tick + rp.bin) {
-			tick_all(&rp, rec->time);
-			last_tick = rec->time - rec->time % rp.bin;
-			store_commit(rp.store);
-			store_begin(rp.store);
-		}
+		watch_time(w, rec->time);
+		track_dump(w, dumps, col, rec, rd);
+		bool update = rec->type == MRT_T_BGP4MP || rec->type == MRT_T_BGP4MP_ET ||
+			      rec->type == MRT_T_BGP;
+		if (update && !t_updates)
+			t_updates = now_s();
 		const struct mrt_elem *e;
 		int k;
 		while ((k = mrt_record_next_elem(rd, &e)) != 0)
-			if (k > 0 && rib_apply_elem(rp.rib, col, e))
-				rp.errors++;
+			if (k > 0) {
+				watch_elem(w, col, e);
+				update_elems += update;
+			}
 	}
-	/* close the last bins and store still-open events */
-	if (last_tick)
-		tick_all(&rp, last_tick + rp.bin);
-	for (unsigned i = 0; i < rp.n_es; i++) {
-		struct entity_state *es = &rp.es[i];
-		if (es->have &&
-		    store_series_put(rp.store, es->store_id, SIGNAL_V24, es->bin, es->value))
-			rp.errors++;
-		es->ev.detail = es->detail; /* es may have moved since the event opened */
-		if (es->ev_open && store_event_put(rp.store, &es->ev))
-			rp.errors++;
-	}
-	store_commit(rp.store);
+	for (uint16_t i = 0; i < MRT_ARCHIVE_MAX_COLLECTORS; i++)
+		if (dumps->rd[i])
+			watch_dump_end(w, i, dumps->time[i]);
+	watch_finish(w);
+	double t1 = now_s();
 	if (progress && records >= 0x1000)
 		fprintf(stderr, "\r%60s\r", "");
 	lo_log_flush(&rl);
 
-	struct print_ctx pc = {.after = first_id};
-	struct rib_stats st;
-	rib_stats(rp.rib, &st);
+	struct watch_stats st;
+	watch_stats(w, &st);
 	fprintf(stderr,
-		"lightsout replay: %u files, %zu peers, %zu routes, %zu/%zu visible IPv4/IPv6 "
-		"prefixes, %u entities\n",
-		mrt_archive_files(ar), st.peers, st.routes, st.visible[0], st.visible[1],
-		sig_tracker_count(rp.tracker));
-	if (n_ents) {
-		for (size_t i = 0; i < n_ents; i++) {
-			char spec[96];
-			geo_entity_fmt(&ents[i], spec, sizeof(spec));
-			store_events(rp.store, spec, 0, 100000, print_event, &pc);
-		}
-	} else {
-		store_events(rp.store, NULL, 0, 100000, print_event, &pc);
-	}
-	if (!pc.rows)
+		"lightsout replay: %u files, %" PRIu64 " records, %" PRIu64
+		" elems in %.1f s (updates: %" PRIu64 " elems, %.0f/s); %zu peers, %zu routes, "
+		"%zu/%zu visible IPv4/IPv6 prefixes, %u entities, %" PRIu64 " series rows\n",
+		mrt_archive_files(ar), records, st.elems, t1 - t0, update_elems,
+		t_updates && t1 > t_updates ? (double)update_elems / (t1 - t_updates) : 0,
+		st.rib.peers, st.rib.routes, st.rib.visible[0], st.rib.visible[1], st.entities,
+		st.series_rows);
+	if (st.errors)
+		fprintf(stderr, "lightsout replay: %" PRIu64 " elems or writes not fully counted\n",
+			st.errors);
+	if (!print_events(store, ents, n_ents, first_id))
 		printf("no events\n");
 out:
+	watch_free(w);
 	mrt_archive_free(ar);
-	for (unsigned i = 0; i < rp.n_es; i++)
-		det_level_free(rp.es[i].det);
-	free(rp.es);
-	rib_free(rp.rib);
-	sig_tracker_free(rp.tracker);
-	store_close(rp.store);
+	free(dumps);
+	store_close(store);
 	geo_db_free(geo);
+	conf_free(conf);
 	return status;
 }

@@ -5,6 +5,7 @@
  * boundaries, while thresholds are checked at every update.
  */
 #include "detect/detect.h"
+#include "detect/detect_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,11 @@ struct det_level {
 	uint32_t first_t, last_t;
 	double value;
 	uint32_t bin_start;
-	double bin_acc;	   /* value x seconds accumulated in the current bin */
-	uint32_t acc_t;	   /* accumulated up to this time */
-	bool bin_in_event; /* the current bin overlaps an event */
-	double *hist;	   /* ring of the last max_hist bin values */
-	unsigned n_hist, head, max_hist;
+	double bin_acc;	       /* value x seconds accumulated in the current bin */
+	uint32_t acc_t;	       /* accumulated up to this time */
+	bool bin_in_event;     /* the current bin overlaps an event */
+	struct med_window med; /* the last max_hist bin values */
+	unsigned max_hist;
 	double baseline; /* < 0 until the first bin closes */
 	bool open;
 	struct det_event ev;
@@ -58,8 +59,7 @@ struct det_level *det_level_new(const struct det_level_opts *o)
 		d->max_hist = 1;
 	if (d->max_hist > MAX_BINS)
 		d->max_hist = MAX_BINS;
-	d->hist = calloc(d->max_hist, sizeof(*d->hist));
-	if (!d->hist) {
+	if (med_init(&d->med, d->max_hist)) {
 		free(d);
 		return NULL;
 	}
@@ -70,7 +70,7 @@ struct det_level *det_level_new(const struct det_level_opts *o)
 void det_level_free(struct det_level *d)
 {
 	if (d)
-		free(d->hist);
+		med_free(&d->med);
 	free(d);
 }
 
@@ -79,26 +79,10 @@ double det_level_baseline(const struct det_level *d)
 	return d->baseline;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static void push_bin(struct det_level *d, double v)
 {
-	double tmp[MAX_BINS];
-
-	d->hist[(d->head + d->n_hist) % d->max_hist] = v;
-	if (d->n_hist < d->max_hist)
-		d->n_hist++;
-	else
-		d->head = (d->head + 1) % d->max_hist;
-	for (unsigned i = 0; i < d->n_hist; i++)
-		tmp[i] = d->hist[(d->head + i) % d->max_hist];
-	qsort(tmp, d->n_hist, sizeof(tmp[0]), cmp_double);
-	d->baseline = d->n_hist % 2 ? tmp[d->n_hist / 2]
-				    : (tmp[d->n_hist / 2 - 1] + tmp[d->n_hist / 2]) / 2;
+	med_push(&d->med, v);
+	d->baseline = med_value(&d->med);
 }
 
 static bool shielding(const struct det_level *d, uint32_t t)

@@ -36,6 +36,8 @@
 
 struct rib;
 
+enum rib_change { RIB_ANNOUNCE = 1, RIB_WITHDRAW = 2 };
+
 struct rib_opts {
 	double full_feed_ratio;	 /* default 0.75 */
 	double visibility_ratio; /* default 0.5 */
@@ -47,7 +49,19 @@ struct rib_opts {
 	 * visible; @time is the time of the update (or event) that caused it.
 	 */
 	void (*on_visibility)(void *ctx, const struct bgp_prefix *p, bool visible, uint32_t time);
-	void *ctx;
+	/*
+	 * on_route - every announcement and withdrawal applied to a peer's
+	 * Adj-RIB-In, including routes removed because the peer went down or
+	 * left a RIB dump (RIB_WITHDRAW).  @origin: the announced path's origin
+	 * AS, or for a withdrawal the origin of the route removed (0: the peer
+	 * had no route, or an AS_SET origin).  @had_route: whether the peer
+	 * held a route for @p before.  Called once the RIB (full-feed peers,
+	 * visibility, on_visibility calls) reflects the change; a rib call
+	 * that fails (LO_EINVAL, LO_ETOOBIG, LO_ENOMEM) reports nothing.
+	 */
+	void (*on_route)(void *ctx, int peer, const struct bgp_prefix *p, enum rib_change what,
+			 uint32_t origin, bool had_route, uint32_t time);
+	void *ctx; /* passed to both callbacks */
 };
 
 /* rib_opts_default() - fill @o with the defaults above. */
@@ -63,6 +77,13 @@ void rib_free(struct rib *r);
 int rib_peer(struct rib *r, uint16_t collector, const struct bgp_addr *addr, uint32_t asn);
 
 /*
+ * rib_peer_info() - who peer @peer is: its collector, address and ASN (any
+ * out pointer may be NULL).  Returns 0 or LO_EINVAL for an unknown id.
+ */
+int rib_peer_info(const struct rib *r, int peer, uint16_t *collector, struct bgp_addr *addr,
+		  uint32_t *asn);
+
+/*
  * rib_announce() - peer @peer announces @p with AS path @path (raw AS_PATH
  * segments, @asn_size 2 or 4) at @time.  Replaces the peer's previous route
  * for @p.  Returns 0 or LO_ETOOBIG / LO_ENOMEM / LO_EINVAL.
@@ -70,11 +91,40 @@ int rib_peer(struct rib *r, uint16_t collector, const struct bgp_addr *addr, uin
 int rib_announce(struct rib *r, int peer, const struct bgp_prefix *p, const uint8_t *path,
 		 size_t path_len, unsigned asn_size, uint32_t time);
 
-/* rib_withdraw() - remove @peer's route for @p (no-op when it has none). */
+/*
+ * rib_withdraw() - remove @peer's route for @p (no-op when it has none, but
+ * on_route still reports it with had_route false).
+ */
 int rib_withdraw(struct rib *r, int peer, const struct bgp_prefix *p, uint32_t time);
 
-/* rib_peer_down() - the peer's session went down: remove all its routes. */
+/*
+ * rib_peer_down() - the peer's session went down: remove all its routes
+ * (on_route reports each as a RIB_WITHDRAW with its origin, after all of
+ * them are gone and full-feed status and visibility are updated).
+ */
 int rib_peer_down(struct rib *r, int peer, uint32_t time);
+
+/*
+ * RIB dumps.  A TABLE_DUMP_V2 RIB lists every route each peer of the
+ * collector holds; a peer that holds routes here but has no entry in a
+ * newer dump has lost its session while nobody was looking (a gap in the
+ * update files, a collector restart), so its routes go.  Between
+ * rib_dump_begin() and rib_dump_end(), every RIB entry applied with
+ * rib_apply_elem() (MRT_ELEM_RIB) marks its peer as present; a peer listed
+ * in the dump's PEER_INDEX_TABLE but without RIB entries counts as absent.
+ * Peers of other collectors are not affected.  rib_dump_end() without a
+ * rib_dump_begin() for that collector does nothing.
+ */
+
+/* rib_dump_begin() - a RIB dump of @collector starts. */
+void rib_dump_begin(struct rib *r, uint16_t collector);
+
+/*
+ * rib_dump_end() - it ended at @time: peers of @collector that hold routes
+ * but had no entry in the dump go down (their routes are removed, as by
+ * rib_peer_down); returns how many peers went down.
+ */
+int rib_dump_end(struct rib *r, uint16_t collector, uint32_t time);
 
 /* ---------------------------------------------------------------- queries */
 
@@ -97,10 +147,12 @@ unsigned rib_full_feed_peers(const struct rib *r, uint8_t family);
 /*
  * rib_apply_elem() - apply one decoded MRT elem of collector @collector:
  * RIB entries and announcements add routes, withdrawals remove them, and a
- * state change out of Established (6) takes the peer down.  Returns 0 or
- * the error of the rib call (the caller counts it and goes on).
+ * state change out of Established (6) takes the peer down.  RIB entries
+ * also mark their peer as present in an open RIB dump.  *@peer_out (when
+ * not NULL) is set to the elem's peer id, or -1 when it has none.  Returns
+ * 0 or the error of the rib call (the caller counts it and goes on).
  */
-int rib_apply_elem(struct rib *r, uint16_t collector, const struct mrt_elem *e);
+int rib_apply_elem(struct rib *r, uint16_t collector, const struct mrt_elem *e, int *peer_out);
 
 struct rib_stats {
 	size_t peers;

@@ -22,6 +22,9 @@ static const char *const migrations[] = {
 	"  detail TEXT);"
 	"CREATE INDEX event_entity_start ON event (entity, start);"
 	"CREATE INDEX event_start ON event (start);",
+	/* 2: events of one entity linked into incidents (the id of the incident's first event) */
+	"ALTER TABLE event ADD COLUMN incident INTEGER;"
+	"UPDATE event SET incident = id;",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -102,7 +105,7 @@ struct store *store_open(const char *path, struct lo_err *err)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	if (exec(s->db,
-		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
 		 "PRAGMA foreign_keys = ON;",
 		 err) ||
 	    migrate(s, err))
@@ -115,11 +118,12 @@ struct store *store_open(const char *path, struct lo_err *err)
 		    err) ||
 	    prepare(s, &s->ins_event,
 		    "INSERT INTO event (entity, signal, kind, severity, start, end, baseline, min,"
-		    " score, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		    " score, detail, incident) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12)",
 		    err) ||
 	    prepare(s, &s->upd_event,
 		    "UPDATE event SET entity = ?1, signal = ?2, kind = ?3, severity = ?4, start = ?5,"
-		    " end = ?6, baseline = ?7, min = ?8, score = ?9, detail = ?10 WHERE id = ?11",
+		    " end = ?6, baseline = ?7, min = ?8, score = ?9, detail = ?10, incident = ?12"
+		    " WHERE id = ?11",
 		    err))
 		goto out_close;
 	return s;
@@ -207,6 +211,10 @@ static void bind_event(sqlite3_stmt *st, const struct store_event *ev)
 		sqlite3_bind_text(st, 10, ev->detail, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 10);
+	if (ev->incident)
+		sqlite3_bind_int64(st, 12, ev->incident);
+	else
+		sqlite3_bind_null(st, 12);
 }
 
 int store_event_put(struct store *s, struct store_event *ev)
@@ -216,6 +224,10 @@ int store_event_put(struct store *s, struct store_event *ev)
 		if (step_done(s->ins_event))
 			return LO_EIO;
 		ev->id = sqlite3_last_insert_rowid(s->db);
+		if (!ev->incident) { /* the first event of its incident names it */
+			ev->incident = ev->id;
+			return store_event_put(s, ev);
+		}
 		return 0;
 	}
 	bind_event(s->upd_event, ev);
@@ -229,7 +241,7 @@ int store_events(struct store *s, const char *entity, int64_t since, unsigned li
 	sqlite3_stmt *st;
 	const char *sql =
 		"SELECT e.id, n.spec, e.signal, e.kind, e.severity, e.start, e.end, e.baseline,"
-		" e.min, e.score, e.detail FROM event e JOIN entity n ON n.id = e.entity"
+		" e.min, e.score, e.detail, e.incident FROM event e JOIN entity n ON n.id = e.entity"
 		" WHERE (?1 IS NULL OR n.spec = ?1) AND e.start >= ?2 ORDER BY e.start, e.id LIMIT ?3";
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return LO_EIO;
@@ -253,6 +265,7 @@ int store_events(struct store *s, const char *entity, int64_t since, unsigned li
 			.min = sqlite3_column_double(st, 8),
 			.score = sqlite3_column_double(st, 9),
 			.detail = (const char *)sqlite3_column_text(st, 10),
+			.incident = sqlite3_column_int64(st, 11),
 		};
 		if (cb(ctx, &row))
 			break;

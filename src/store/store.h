@@ -44,6 +44,7 @@ struct store_event {
 	int64_t start, end;
 	double baseline, min, score;
 	const char *detail;
+	int64_t incident; /* 0 on insert: a new incident named by this event's id */
 };
 
 /* store_event_put() - insert (@ev->id == 0, then set) or update an event. */
@@ -56,6 +57,7 @@ struct store_event_row {
 	const char *signal, *kind, *severity, *detail;
 	int64_t start, end;
 	double baseline, min, score;
+	int64_t incident;
 };
 
 /*

@@ -153,6 +153,89 @@ static void new_level_is_learnt(void **state)
 	det_level_free(d);
 }
 
+/* ------------------------------------------------------------ det_rate */
+
+static struct det_rate *make_rate(struct log *l)
+{
+	struct det_rate_opts o;
+	det_rate_opts_default(&o);
+	o.on_event = on_event;
+	o.ctx = l;
+	return det_rate_new(&o);
+}
+
+/*
+ * Rising flaps, by hand: 4 hits (four /24s) every 900 s from 7200 s on,
+ * 8 per 900 s in the next hour, 12 in the one after.  The count in the
+ * last hour reaches the floor of 8 at the second group (9000 s); it reaches
+ * 4 x 8 = 32 at 15300 s (4+8+8+8+...: groups at 12600..15300 hold
+ * 8+8+8+8); the last hit is at 18900 s and the event closes when it leaves
+ * the window.  Hourly counts 16, 32, 48: a trend of +16 per hour.
+ */
+static void rate_rising_flaps(void **state)
+{
+	struct log l = {0};
+	struct det_rate *d = make_rate(&l);
+	uint32_t t0 = T_20DEC;
+
+	for (uint32_t t = t0; t < t0 + 7200; t += 300)
+		det_rate_tick(d, t);
+	assert_true(det_rate_baseline(d) == 0);
+	det_rate_hit(d, t0 + 7200, 4);
+	assert_int_equal(l.open, 0);
+	det_rate_hit(d, t0 + 8100, 2);
+	det_rate_hit(d, t0 + 8100, 1);
+	assert_int_equal(l.open, 0); /* 7 */
+	det_rate_hit(d, t0 + 9000, 4);
+	assert_int_equal(l.open, 1);
+	for (uint32_t t = t0 + 9900; t < t0 + 9000 + 3 * 3600; t += 900) {
+		unsigned h = (t - t0 - 9000) / 3600;
+		det_rate_hit(d, t, 4 * (h + 1));
+		if (t < t0 + 15300)
+			assert_int_equal(l.escalate, 0);
+	}
+	assert_int_equal(l.escalate, 1);
+	det_rate_tick(d, t0 + 18900 + 3599);
+	assert_int_equal(l.close, 0);
+	det_rate_tick(d, t0 + 18900 + 3600);
+	assert_int_equal(l.close, 1);
+	assert_int_equal(l.last.kind, DET_INSTABILITY);
+	assert_int_equal(l.last.severity, DET_CRITICAL);
+	assert_int_equal(l.last.start, t0 + 9000);
+	assert_int_equal(l.last.end, t0 + 18900);
+	assert_int_equal(l.last.n_hourly, 3);
+	assert_int_equal(l.last.hourly[0], 16);
+	assert_int_equal(l.last.hourly[1], 32);
+	assert_int_equal(l.last.hourly[2], 48);
+	assert_true(l.last.trend > 15.99 && l.last.trend < 16.01);
+	assert_true(l.last.score == 96);
+	assert_true(l.last.rate_open == 11);
+	assert_true(l.last.threshold == 8);
+	/* the event's bins did not raise the baseline */
+	assert_true(det_rate_baseline(d) == 0);
+	det_rate_free(d);
+}
+
+/* Steady churn sets the baseline: 2 hits a bin is 24 an hour, the threshold 96. */
+static void rate_baseline_and_warmup(void **state)
+{
+	struct log l = {0};
+	struct det_rate *d = make_rate(&l);
+	uint32_t t0 = T_20DEC;
+
+	/* a burst during warm-up raises nothing */
+	det_rate_hit(d, t0 + 10, 50);
+	for (uint32_t t = t0 + 300; t < t0 + 2 * 86400; t += 300)
+		det_rate_hit(d, t, 2);
+	assert_int_equal(l.open, 0);
+	assert_true(det_rate_baseline(d) == 24);
+	det_rate_hit(d, t0 + 2 * 86400, 60); /* 24 + 60 < 96 */
+	assert_int_equal(l.open, 0);
+	det_rate_hit(d, t0 + 2 * 86400 + 1, 20);
+	assert_int_equal(l.open, 1);
+	det_rate_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +243,8 @@ int main(void)
 		cmocka_unit_test(partial_then_escalation),
 		cmocka_unit_test(warmup_and_small_entities),
 		cmocka_unit_test(new_level_is_learnt),
+		cmocka_unit_test(rate_rising_flaps),
+		cmocka_unit_test(rate_baseline_and_warmup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

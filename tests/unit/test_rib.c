@@ -1,7 +1,9 @@
 /*
  * DOC: unit tests for src/rib — full-feed peers and prefix visibility by the
  * DESIGN.md §4 definitions, computed by hand on small tables; interning;
- * single-peer resets and mass withdrawals; memory per route at scale.
+ * single-peer resets and mass withdrawals; the route callback; RIB dumps
+ * that no longer list a peer; memory per route at scale (also when peers
+ * load their tables one after the other).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -224,6 +226,347 @@ static void two_byte_paths_are_widened_and_interned(void **state)
 	rib_free(r);
 }
 
+/* ---------------------------------------------------------------- on_route */
+
+/* What the callbacks saw, in order: visibility changes and route changes. */
+struct ev {
+	char kind; /* 'V' visibility, 'R' route */
+	int peer;
+	struct bgp_prefix p;
+	enum rib_change what;
+	uint32_t origin;
+	bool had, visible;
+	uint32_t time;
+	size_t peer_routes; /* rib_peer_routes() of the peer when called */
+	unsigned prefix_peers;
+};
+
+struct evlog {
+	struct rib *r;
+	struct ev ev[64];
+	int n;
+};
+
+static void log_vis(void *ctx, const struct bgp_prefix *p, bool visible, uint32_t time)
+{
+	struct evlog *l = ctx;
+	assert_true(l->n < 64);
+	l->ev[l->n++] =
+		(struct ev){.kind = 'V', .peer = -1, .p = *p, .visible = visible, .time = time};
+}
+
+static void log_route(void *ctx, int peer, const struct bgp_prefix *p, enum rib_change what,
+		      uint32_t origin, bool had_route, uint32_t time)
+{
+	struct evlog *l = ctx;
+	struct rib_prefix_info info;
+	assert_true(l->n < 64);
+	l->ev[l->n++] = (struct ev){
+		.kind = 'R',
+		.peer = peer,
+		.p = *p,
+		.what = what,
+		.origin = origin,
+		.had = had_route,
+		.time = time,
+		.peer_routes = rib_peer_routes(l->r, peer, p->addr.family),
+		.prefix_peers = rib_prefix_info(l->r, p, &info) ? info.peers : 0,
+	};
+}
+
+static struct rib *logged_rib(struct evlog *l)
+{
+	struct rib_opts o;
+	rib_opts_default(&o);
+	o.on_visibility = log_vis;
+	o.on_route = log_route;
+	o.ctx = l;
+	memset(l, 0, sizeof(*l));
+	l->r = rib_new(&o);
+	return l->r;
+}
+
+static bool same_prefix(const struct bgp_prefix *a, const struct bgp_prefix *b)
+{
+	return a->addr.family == b->addr.family && a->len == b->len &&
+	       !memcmp(a->addr.b, b->addr.b, 16);
+}
+
+static void assert_route(const struct ev *e, int peer, const struct bgp_prefix *p,
+			 enum rib_change what, uint32_t origin, bool had, uint32_t time)
+{
+	assert_int_equal(e->kind, 'R');
+	assert_int_equal(e->peer, peer);
+	assert_true(same_prefix(&e->p, p));
+	assert_int_equal(e->what, what);
+	assert_int_equal(e->origin, origin);
+	assert_int_equal(e->had, had);
+	assert_int_equal(e->time, time);
+}
+
+static void on_route_reports_every_change(void **state)
+{
+	struct evlog l;
+	struct rib *r = logged_rib(&l);
+	uint8_t pa[64], pb[64], pset[16];
+	const uint32_t a[] = {3356, 4837, 131279}, b[] = {174, 64512};
+	size_t la = path4(pa, a, 3), lb = path4(pb, b, 2);
+	/* 65001 {64600 64601}: ends in an AS_SET, no origin */
+	const uint8_t set[] = {2, 1, 0, 0, 0xfd, 0xe9, 1, 2, 0, 0, 0xfc, 0x58, 0, 0, 0xfc, 0x59};
+	memcpy(pset, set, sizeof(set));
+	struct bgp_addr a0 = peer_addr(0);
+	int p0 = rib_peer(r, 7, &a0, 65000);
+	struct bgp_prefix x = v4(0xc0000200u, 24), y = v4(0xc6336400u, 24);
+
+	/* a new route: the only peer is full-feed, so x becomes visible first */
+	assert_int_equal(rib_announce(r, p0, &x, pa, la, 4, 10), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.ev[0].kind, 'V');
+	assert_true(l.ev[0].visible);
+	assert_route(&l.ev[1], p0, &x, RIB_ANNOUNCE, 131279, false, 10);
+	assert_int_equal(l.ev[1].peer_routes, 1);
+	assert_int_equal(l.ev[1].prefix_peers, 1);
+
+	/* a replacing route, then the same route again */
+	assert_int_equal(rib_announce(r, p0, &x, pb, lb, 4, 11), 0);
+	assert_int_equal(rib_announce(r, p0, &x, pb, lb, 4, 12), 0);
+	assert_int_equal(l.n, 4);
+	assert_route(&l.ev[2], p0, &x, RIB_ANNOUNCE, 64512, true, 11);
+	assert_route(&l.ev[3], p0, &x, RIB_ANNOUNCE, 64512, true, 12);
+	struct rib_stats st;
+	rib_stats(r, &st);
+	assert_int_equal(st.paths, 1);
+	assert_int_equal(st.routes, 1);
+
+	/* a route ending in an AS_SET has no origin */
+	assert_int_equal(rib_announce(r, p0, &y, pset, sizeof(set), 4, 13), 0);
+	assert_route(&l.ev[l.n - 1], p0, &y, RIB_ANNOUNCE, 0, false, 13);
+
+	/* withdrawals: with a route (its origin), then without */
+	int n = l.n;
+	assert_int_equal(rib_withdraw(r, p0, &x, 20), 0);
+	assert_int_equal(l.n, n + 1); /* y keeps p0 full-feed: x turns invisible below */
+	assert_route(&l.ev[n], p0, &x, RIB_WITHDRAW, 64512, true, 20);
+	assert_int_equal(l.ev[n].peer_routes, 1);
+	assert_int_equal(l.ev[n].prefix_peers, 0);
+	assert_int_equal(rib_withdraw(r, p0, &x, 21), 0);
+	assert_route(&l.ev[n + 1], p0, &x, RIB_WITHDRAW, 0, false, 21);
+	struct bgp_prefix never = v4(0x0a000000u, 8);
+	assert_int_equal(rib_withdraw(r, p0, &never, 22), 0);
+	assert_route(&l.ev[n + 2], p0, &never, RIB_WITHDRAW, 0, false, 22);
+	assert_int_equal(l.n, n + 3);
+
+	/* refused input reports nothing */
+	struct bgp_prefix bad = v4(0, 33);
+	assert_int_equal(rib_announce(r, p0, &bad, pa, la, 4, 23), LO_EINVAL);
+	assert_int_equal(rib_withdraw(r, 42, &x, 23), LO_EINVAL);
+	assert_int_equal(l.n, n + 3);
+	rib_free(r);
+}
+
+static void on_route_reports_peer_down_after_the_fact(void **state)
+{
+	struct evlog l;
+	struct rib *r = logged_rib(&l);
+	uint8_t path[64];
+	struct bgp_addr a0 = peer_addr(0), a1 = peer_addr(1);
+	int p0 = rib_peer(r, 1, &a0, 65000), p1 = rib_peer(r, 1, &a1, 65001);
+	struct bgp_prefix q[3] = {v4(0x0b000000u, 24), v4(0x0b000100u, 24), v4(0x0b000200u, 24)};
+	const uint32_t origins[3] = {100, 200, 300};
+
+	/* both peers hold q0..q2, each prefix from its own origin: all visible */
+	for (int i = 0; i < 3; i++) {
+		const uint32_t asns[] = {3356, origins[i]};
+		size_t pl = path4(path, asns, 2);
+		assert_int_equal(rib_announce(r, p0, &q[i], path, pl, 4, 50), 0);
+		assert_int_equal(rib_announce(r, p1, &q[i], path, pl, 4, 50), 0);
+	}
+	struct rib_stats st;
+	rib_stats(r, &st);
+	assert_int_equal(st.visible[0], 3);
+
+	/* p1 goes down at t=60: 1 of 1 full-feed peers still has them, visibility stays */
+	l.n = 0;
+	assert_int_equal(rib_peer_down(r, p1, 60), 0);
+	assert_int_equal(l.n, 3);
+	bool seen[3] = {false, false, false};
+	for (int i = 0; i < 3; i++) {
+		const struct ev *e = &l.ev[i];
+		int j = 0;
+		while (j < 3 && !same_prefix(&e->p, &q[j]))
+			j++;
+		assert_true(j < 3);
+		assert_false(seen[j]);
+		seen[j] = true;
+		assert_route(e, p1, &q[j], RIB_WITHDRAW, origins[j], true, 60);
+		assert_int_equal(e->peer_routes, 0); /* reported once all are gone */
+		assert_int_equal(e->prefix_peers, 1);
+	}
+
+	/* p0 goes down too: the prefixes go dark first, then the routes are reported */
+	l.n = 0;
+	assert_int_equal(rib_peer_down(r, p0, 70), 0);
+	assert_int_equal(l.n, 6);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(l.ev[i].kind, 'V');
+		assert_false(l.ev[i].visible);
+		assert_int_equal(l.ev[3 + i].kind, 'R');
+		assert_int_equal(l.ev[3 + i].what, RIB_WITHDRAW);
+		assert_int_equal(l.ev[3 + i].prefix_peers, 0);
+	}
+	/* a peer without routes reports nothing */
+	l.n = 0;
+	assert_int_equal(rib_peer_down(r, p0, 80), 0);
+	assert_int_equal(l.n, 0);
+	rib_free(r);
+}
+
+static void peer_info_and_apply_elem_name_the_peer(void **state)
+{
+	struct rib_opts o;
+	rib_opts_default(&o);
+	o.max_peers = 1;
+	struct rib *r = rib_new(&o);
+	uint8_t path[16];
+	const uint32_t asns[] = {3356, 15169};
+	struct bgp_attrs attrs;
+	memset(&attrs, 0, sizeof(attrs));
+	attrs.asn_size = 4;
+	attrs.as_path = path;
+	attrs.as_path_len = (uint16_t)path4(path, asns, 2);
+	struct mrt_elem e;
+	memset(&e, 0, sizeof(e));
+	e.type = MRT_ELEM_ANNOUNCE;
+	e.time = 5;
+	e.peer_addr = peer_addr(3);
+	e.peer_asn = 64999;
+	e.prefix = v4(0x08080800u, 24);
+	e.attrs = &attrs;
+
+	int peer = -7;
+	assert_int_equal(rib_apply_elem(r, 9, &e, &peer), 0);
+	assert_int_equal(peer, 0);
+	assert_int_equal(rib_apply_elem(r, 9, &e, NULL), 0);
+	uint16_t col = 0;
+	struct bgp_addr addr;
+	uint32_t asn = 0;
+	assert_int_equal(rib_peer_info(r, peer, &col, &addr, &asn), 0);
+	assert_int_equal(col, 9);
+	assert_int_equal(asn, 64999);
+	assert_int_equal(addr.family, 4);
+	assert_memory_equal(addr.b, e.peer_addr.b, 16);
+	assert_int_equal(rib_peer_info(r, peer, NULL, NULL, NULL), 0);
+	assert_int_equal(rib_peer_info(r, 1, &col, &addr, &asn), LO_EINVAL);
+	assert_int_equal(rib_peer_info(r, -1, NULL, NULL, NULL), LO_EINVAL);
+
+	/* a second peer is over the cap: no id */
+	e.peer_asn = 65000;
+	assert_int_equal(rib_apply_elem(r, 9, &e, &peer), LO_ETOOBIG);
+	assert_int_equal(peer, -1);
+	rib_free(r);
+}
+
+/* ---------------------------------------------------------------- RIB dumps */
+
+static int apply(struct rib *r, uint16_t col, enum mrt_elem_type type, int peer_idx, uint32_t asn,
+		 struct bgp_prefix p, uint32_t origin, uint32_t time)
+{
+	uint8_t path[16];
+	const uint32_t asns[] = {asn, origin};
+	struct bgp_attrs attrs;
+	memset(&attrs, 0, sizeof(attrs));
+	attrs.asn_size = 4;
+	attrs.as_path = path;
+	attrs.as_path_len = (uint16_t)path4(path, asns, 2);
+	struct mrt_elem e;
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.time = time;
+	e.peer_addr = peer_addr(peer_idx);
+	e.peer_asn = asn;
+	e.prefix = p;
+	e.attrs = &attrs;
+	return rib_apply_elem(r, col, &e, NULL);
+}
+
+static void dump_without_a_peer_takes_it_down(void **state)
+{
+	struct evlog l;
+	struct rib *r = logged_rib(&l);
+	struct bgp_prefix p1 = v4(0x0c000000u, 16), p2 = v4(0x0c010000u, 16),
+			  p3 = v4(0x0c020000u, 16), p5 = v4(0x0c040000u, 16);
+	enum { A = 0, B = 1, C = 2, D = 3 };
+	const uint32_t asn[] = {65000, 65001, 65002, 65003};
+
+	/* dump 1 of collector 1: A and B hold p1 and p2 */
+	rib_dump_begin(r, 1);
+	assert_int_equal(apply(r, 1, MRT_ELEM_RIB, A, asn[A], p1, 101, 100), 0);
+	assert_int_equal(apply(r, 1, MRT_ELEM_RIB, A, asn[A], p2, 102, 100), 0);
+	assert_int_equal(apply(r, 1, MRT_ELEM_RIB, B, asn[B], p1, 101, 100), 0);
+	assert_int_equal(apply(r, 1, MRT_ELEM_RIB, B, asn[B], p2, 102, 100), 0);
+	assert_int_equal(rib_dump_end(r, 1, 100), 0);
+	/* collector 2's peer C holds p1 and p3: 3 full-feed peers of 2 routes */
+	assert_int_equal(apply(r, 2, MRT_ELEM_ANNOUNCE, C, asn[C], p1, 101, 150), 0);
+	assert_int_equal(apply(r, 2, MRT_ELEM_ANNOUNCE, C, asn[C], p3, 103, 150), 0);
+	assert_int_equal(rib_full_feed_peers(r, 4), 3);
+	struct rib_prefix_info info;
+	assert_true(rib_prefix_info(r, &p2, &info));
+	assert_true(info.visible); /* 2 of 3 */
+	assert_true(rib_prefix_info(r, &p3, &info));
+	assert_false(info.visible); /* 1 of 3 */
+
+	/* dump 2 of collector 1 lists only A: B goes down at its end */
+	rib_dump_begin(r, 1);
+	assert_int_equal(apply(r, 1, MRT_ELEM_RIB, A, asn[A], p1, 101, 200), 0);
+	assert_int_equal(apply(r, 1, MRT_ELEM_RIB, A, asn[A], p2, 102, 200), 0);
+	l.n = 0;
+	assert_int_equal(rib_dump_end(r, 1, 210), 1);
+	int b = rib_peer(r, 1, &(struct bgp_addr){.family = 4, .b = {198, 18, 0, 2}}, asn[B]);
+	assert_int_equal(b, 1);
+	assert_int_equal(rib_peer_routes(r, b, 4), 0);
+	assert_false(rib_peer_full_feed(r, b, 4));
+	assert_int_equal(rib_full_feed_peers(r, 4), 2);
+	/* p2: A only, 1 of 2 full-feed peers is not more than half */
+	assert_true(rib_prefix_info(r, &p2, &info));
+	assert_false(info.visible);
+	assert_true(rib_prefix_info(r, &p1, &info));
+	assert_true(info.visible);
+	assert_int_equal(info.peers, 2);
+	/* the callbacks: p2 went dark, then B's two routes, all at the dump's end */
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.ev[0].kind, 'V');
+	assert_true(same_prefix(&l.ev[0].p, &p2));
+	assert_false(l.ev[0].visible);
+	assert_int_equal(l.ev[0].time, 210);
+	for (int i = 1; i < 3; i++) {
+		const struct bgp_prefix *want = same_prefix(&l.ev[i].p, &p1) ? &p1 : &p2;
+		assert_route(&l.ev[i], b, want, RIB_WITHDRAW, want == &p1 ? 101 : 102, true, 210);
+	}
+	assert_false(same_prefix(&l.ev[1].p, &l.ev[2].p));
+	/* C, of another collector, is untouched */
+	int c = rib_peer(r, 2, &(struct bgp_addr){.family = 4, .b = {198, 18, 0, 3}}, asn[C]);
+	assert_int_equal(rib_peer_routes(r, c, 4), 2);
+
+	/* D announces p5 between dumps and is in the next dump's peer index, but
+	 * without entries: absent too (no RIB elem names it) */
+	assert_int_equal(apply(r, 1, MRT_ELEM_ANNOUNCE, D, asn[D], p5, 105, 250), 0);
+	rib_dump_begin(r, 1);
+	assert_int_equal(apply(r, 1, MRT_ELEM_RIB, A, asn[A], p1, 101, 300), 0);
+	assert_int_equal(apply(r, 1, MRT_ELEM_RIB, A, asn[A], p2, 102, 300), 0);
+	assert_int_equal(rib_dump_end(r, 1, 300), 1);
+	assert_false(rib_prefix_info(r, &p5, &info));
+	/* a dump of collector 2 without entries takes C down; B (no routes) is not counted */
+	rib_dump_begin(r, 2);
+	assert_int_equal(rib_dump_end(r, 2, 400), 1);
+	assert_int_equal(rib_peer_routes(r, c, 4), 0);
+	assert_true(rib_prefix_info(r, &p1, &info));
+	assert_int_equal(info.peers, 1);
+	/* an end without a begin does nothing */
+	assert_int_equal(rib_dump_end(r, 1, 500), 0);
+	assert_int_equal(rib_peer_routes(r, 0, 4), 2);
+	rib_free(r);
+}
+
 static void memory_per_route_at_scale(void **state)
 {
 	struct rib *r = rib_new(NULL);
@@ -258,6 +601,10 @@ int main(void)
 		cmocka_unit_test(full_feed_and_visibility_by_hand),
 		cmocka_unit_test(single_peer_reset_and_mass_withdrawal_keep_visibility),
 		cmocka_unit_test(two_byte_paths_are_widened_and_interned),
+		cmocka_unit_test(on_route_reports_every_change),
+		cmocka_unit_test(on_route_reports_peer_down_after_the_fact),
+		cmocka_unit_test(peer_info_and_apply_elem_name_the_peer),
+		cmocka_unit_test(dump_without_a_peer_takes_it_down),
 		cmocka_unit_test(memory_per_route_at_scale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,7 @@ static int teardown(void **state)
 struct rows {
 	int n;
 	int64_t last_end;
+	int64_t incident[8];
 	char kind[32];
 	double sum;
 };
@@ -50,6 +51,8 @@ static int count_event(void *ctx, const struct store_event_row *row)
 	struct rows *r = ctx;
 	r->n++;
 	r->last_end = row->end;
+	if (r->n <= 8)
+		r->incident[r->n - 1] = row->incident;
 	snprintf(r->kind, sizeof(r->kind), "%s", row->kind);
 	return 0;
 }
@@ -67,7 +70,7 @@ static void schema_entities_series_events(void **state)
 	struct lo_err err;
 	struct store *s = store_open(dbpath, &err);
 	assert_non_null(s);
-	assert_int_equal(store_schema_version(s), 1);
+	assert_int_equal(store_schema_version(s), 2);
 
 	int64_t kp = store_entity(s, "country:KP");
 	assert_true(kp > 0);
@@ -144,6 +147,76 @@ static void schema_entities_series_events(void **state)
 	store_close(s);
 }
 
+/* Events link into incidents: incident 0 names a new one after the event's own id. */
+static void incidents(void **state)
+{
+	struct lo_err err;
+	struct store *s = store_open(dbpath, &err);
+	assert_non_null(s);
+	int64_t kp = store_entity(s, "country:KP");
+	struct store_event a = {.entity = kp,
+				.signal = "bgp.visibility_flaps",
+				.kind = "instability",
+				.severity = "critical",
+				.start = 1419126456};
+	assert_int_equal(store_event_put(s, &a), 0);
+	assert_int_equal(a.incident, a.id);
+	struct store_event b = a;
+	b.id = 0;
+	b.signal = "bgp.visible_slash24";
+	b.kind = "outage";
+	b.start = 1419264921;
+	b.incident = a.id;
+	assert_int_equal(store_event_put(s, &b), 0);
+	assert_true(b.id != a.id);
+	struct store_event c = b;
+	c.id = 0;
+	c.incident = 0;
+	c.start = 1419320460;
+	assert_int_equal(store_event_put(s, &c), 0);
+	struct rows r = {0};
+	assert_int_equal(store_events(s, NULL, 0, 100, count_event, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.incident[0], a.id);
+	assert_int_equal(r.incident[1], a.id);
+	assert_int_equal(r.incident[2], c.id);
+	store_close(s);
+}
+
+/* A store of schema 1 is migrated: its events become their own incidents. */
+static void migration_from_v1(void **state)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(
+			db,
+			"CREATE TABLE entity (id INTEGER PRIMARY KEY, spec TEXT NOT NULL UNIQUE);"
+			"CREATE TABLE series (entity INTEGER NOT NULL REFERENCES entity(id),"
+			"  signal TEXT NOT NULL, bin_start INTEGER NOT NULL, value REAL NOT NULL,"
+			"  PRIMARY KEY (entity, signal, bin_start)) WITHOUT ROWID;"
+			"CREATE TABLE event (id INTEGER PRIMARY KEY, entity INTEGER NOT NULL"
+			"  REFERENCES entity(id), signal TEXT NOT NULL, kind TEXT NOT NULL,"
+			"  severity TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER,"
+			"  baseline REAL, min REAL, score REAL, detail TEXT);"
+			"INSERT INTO entity VALUES (1, 'country:KP');"
+			"INSERT INTO event VALUES (7, 1, 'bgp.visible_slash24', 'outage',"
+			"  'critical', 1419264921, 1419299178, 4, 0, 1, NULL);"
+			"PRAGMA user_version = 1;",
+			NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	struct lo_err err;
+	struct store *s = store_open(dbpath, &err);
+	assert_non_null(s);
+	assert_int_equal(store_schema_version(s), 2);
+	struct rows r = {0};
+	assert_int_equal(store_events(s, NULL, 0, 100, count_event, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.incident[0], 7);
+	store_close(s);
+}
+
 static void newer_schema_is_refused(void **state)
 {
 	struct lo_err err;
@@ -168,6 +241,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(schema_entities_series_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(incidents, setup, teardown),
+		cmocka_unit_test_setup_teardown(migration_from_v1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,242 @@
+/*
+ * DOC: conf — the config file (DESIGN.md §3, docs/config.md), parsed once
+ * into an immutable struct conf.
+ *
+ * The file is INI, read with inih: `[section]` or `[section NAME]` headers,
+ * one `key = value` a line, `;` or `#` comments (a whole line, or after a
+ * value when preceded by a space or tab), repeatable keys where the table in
+ * docs/config.md says so.  inih as Debian builds it knows inline comments
+ * with `;` only, treats indented lines as continuations of the previous
+ * value and cuts lines at 200 bytes without saying so; conf.c therefore
+ * feeds it lines it has prepared itself: comments and surrounding blanks
+ * removed (so indentation is harmless and there are no continuation lines),
+ * line numbers counted, over-long lines refused.
+ *
+ * Everything is validated while loading, and the first problem fails the
+ * whole load with "PATH:LINE: what is wrong" (struct lo_err: @msg that text,
+ * @offset the line, @src the path): unknown sections and keys, duplicate
+ * sections, single-valued keys given twice, numbers that do not parse or are
+ * out of range, bad addresses, prefixes, ASNs and countries, missing required
+ * keys, too many repeats (the CONF_MAX_* caps).
+ *
+ * Unset values stay unset (a has_ flag, a NULL string or an empty list), so
+ * a command can apply its own order: command-line option, else config, else
+ * the program's default.  Values of objects that the command line cannot
+ * override (neighbors, probes) get their documented defaults here.
+ *
+ * Ownership: conf_load() allocates, conf_free() frees; every pointer reached
+ * from a struct conf is valid until then.  A loaded conf is never modified:
+ * a reload loads a new one and swaps the pointer.
+ */
+#ifndef LO_CONF_H
+#define LO_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/lib.h"
+#include "bgp/bgp.h"
+#include "geo/geo.h"
+
+/* Hard caps: hitting one fails the load with LO_ETOOBIG. */
+#define CONF_NAME_MAX		64   /* section NAME: [A-Za-z0-9_-]{1,64} */
+#define CONF_MAX_REPEAT		64   /* values of one repeatable key (listen, source, ...) */
+#define CONF_MAX_NEIGHBORS	256  /* [neighbor NAME] sections */
+#define CONF_MAX_HOSTGROUPS	256  /* [hostgroup NAME] sections */
+#define CONF_MAX_GROUP_PREFIXES 256  /* prefixes of one hostgroup */
+#define CONF_MAX_ENTITIES	1024 /* [entity NAME] sections */
+#define CONF_MAX_MEMBERS	256  /* members of one entity */
+#define CONF_MAX_PROBES		1024 /* [probe NAME] sections */
+
+/* Defaults filled in by conf_load() for per-object keys. */
+#define CONF_BGP_PORT	    179
+#define CONF_HOLD_TIME	    90
+#define CONF_PROBE_INTERVAL 60
+
+/*
+ * struct conf_endpoint - a socket address from ADDR:PORT or [IPV6]:PORT.
+ * @addr: IPv4 or IPv6; @port: 1..65535.
+ */
+struct conf_endpoint {
+	struct bgp_addr addr;
+	uint16_t port;
+};
+
+/* conf_endpoint_fmt() - "ADDR:PORT" / "[ADDR]:PORT" into @out (64 bytes is enough). */
+size_t conf_endpoint_fmt(const struct conf_endpoint *e, char *out, size_t cap);
+
+/*
+ * struct conf_neighbor - one [neighbor NAME] section: a BGP peer.
+ * @line:      line of the section header (for messages)
+ * @address:   peer address (required)
+ * @asn:       peer AS (required)
+ * @port:      TCP port, default 179
+ * @hold_time: proposed hold time in seconds, 0 or 3..65535 (RFC 4271 4.2), default 90
+ * @passive:   wait for the peer to connect, never connect out (default no)
+ * @blackhole: send RTBH routes to this peer (default no)
+ */
+struct conf_neighbor {
+	char name[CONF_NAME_MAX + 1];
+	uint32_t line;
+	struct bgp_addr address;
+	uint32_t asn;
+	uint16_t port;
+	uint16_t hold_time;
+	bool passive;
+	bool blackhole;
+};
+
+/*
+ * struct conf_hostgroup - one [hostgroup NAME] section: DDoS thresholds for
+ * a set of hosts.  A threshold of 0 is not set (no static threshold on that
+ * measure; learned baselines still apply).
+ * @prefixes: at least one (host bits zero); @pps, @bps, @flows: per second
+ */
+struct conf_hostgroup {
+	char name[CONF_NAME_MAX + 1];
+	uint32_t line;
+	struct bgp_prefix *prefixes;
+	size_t n_prefixes;
+	uint64_t pps, bps, flows;
+};
+
+/*
+ * struct conf_entity - one [entity NAME] section: the custom entity
+ * group:NAME.  @members: at least one; each is GEO_ENT_COUNTRY, GEO_ENT_ASN
+ * or GEO_ENT_PREFIX (no nested groups), in file order, no duplicates.
+ */
+struct conf_entity {
+	char name[CONF_NAME_MAX + 1];
+	uint32_t line;
+	struct geo_entity *members;
+	size_t n_members;
+};
+
+enum conf_probe_kind {
+	CONF_PROBE_HTTP = 1, /* http:// or https:// URL: @url */
+	CONF_PROBE_ICMP,     /* icmp:ADDR: @addr */
+	CONF_PROBE_TCP,	     /* tcp:ADDR:PORT or tcp:[V6]:PORT: @addr, @port */
+	CONF_PROBE_BLOCK,    /* block:PREFIX (IPv4, /16../32): @block */
+};
+
+/*
+ * struct conf_probe - one [probe NAME] section.
+ * @target:   the target as written (required)
+ * @url:      equals @target for CONF_PROBE_HTTP, else NULL
+ * @interval: seconds between probes, 1..86400, default 60
+ */
+struct conf_probe {
+	char name[CONF_NAME_MAX + 1];
+	uint32_t line;
+	enum conf_probe_kind kind;
+	char *target;
+	const char *url;
+	struct bgp_addr addr;
+	uint16_t port;
+	struct bgp_prefix block;
+	uint32_t interval;
+};
+
+/*
+ * struct conf_detect - the [detect] section.  Each value is meaningful only
+ * when its has_ flag is set; otherwise the program's default applies
+ * (docs/config.md lists them).  Checked here: the ranges below, window >=
+ * bin, crit_ratio <= warn_ratio <= recover_ratio (of those given).
+ */
+struct conf_detect {
+	bool has_bin, has_window, has_warmup, has_min_duration;
+	bool has_warn_ratio, has_crit_ratio, has_recover_ratio, has_min_baseline;
+	bool has_flap_window, has_instability_factor, has_instability_min_flaps;
+	uint32_t bin;			/* seconds per stored bin, 1..86400 */
+	uint32_t window;		/* baseline window, seconds, 1..31536000 */
+	uint32_t warmup;		/* seconds, 0..31536000 */
+	uint32_t min_duration;		/* seconds, 0..31536000 */
+	double warn_ratio;		/* (0, 1] */
+	double crit_ratio;		/* (0, 1] */
+	double recover_ratio;		/* (0, 1] */
+	double min_baseline;		/* 0..1e12 */
+	uint32_t flap_window;		/* seconds, 1..86400 */
+	double instability_factor;	/* 1..1000 */
+	uint32_t instability_min_flaps; /* 1..1000000 */
+};
+
+/*
+ * struct conf - the whole file.  Lists are (pointer, count); a count of 0
+ * means the key or section was absent.  Strings are NULL when absent.
+ */
+struct conf {
+	char *path; /* the file loaded */
+
+	/* [store] */
+	char *store_path;
+
+	/* [geo] source: geo_db_add() specs, in priority order */
+	char **geo_sources;
+	size_t n_geo_sources;
+
+	/* [http] */
+	bool has_http_listen;
+	struct conf_endpoint http_listen;
+
+	/* [bgp] */
+	bool has_bgp_asn, has_bgp_router_id;
+	uint32_t bgp_asn;
+	struct bgp_addr bgp_router_id; /* IPv4, not 0.0.0.0 */
+	struct conf_endpoint *bgp_listen;
+	size_t n_bgp_listen;
+	char *bgp_mrt_dir;
+
+	/* [neighbor NAME]; when there is one, [bgp] asn and router_id are required */
+	struct conf_neighbor *neighbors;
+	size_t n_neighbors;
+
+	/* [bmp] */
+	bool has_bmp_listen;
+	struct conf_endpoint bmp_listen;
+
+	/* [flow] */
+	struct conf_endpoint *flow_listen; /* NetFlow v5/v9, IPFIX */
+	size_t n_flow_listen;
+	struct conf_endpoint *flow_sflow; /* sFlow v5 */
+	size_t n_flow_sflow;
+	struct bgp_prefix *flow_exporters; /* allowlist; an address is a /32 or /128 */
+	size_t n_flow_exporters;
+
+	struct conf_hostgroup *hostgroups;
+	size_t n_hostgroups;
+
+	struct conf_entity *entities;
+	size_t n_entities;
+
+	struct conf_probe *probes;
+	size_t n_probes;
+
+	struct conf_detect detect;
+};
+
+/*
+ * conf_load() - read and validate the config file at @path into a new
+ * struct conf in *@out (set only on success; free it with conf_free()).
+ * Returns 0; LO_ENOENT when the file does not exist; LO_EIO when it cannot
+ * be read; LO_EINVAL for anything wrong in it; LO_ETOOBIG when a cap was
+ * hit; LO_ENOMEM.  On error @err holds "PATH:LINE: ..." (or "PATH: ..."
+ * when no line applies), @err->offset the line (LO_NOOFF if none).
+ */
+int conf_load(struct conf **out, const char *path, struct lo_err *err);
+
+/* conf_free() - free @c and everything in it; NULL is fine. */
+void conf_free(struct conf *c);
+
+/* conf_entity_find() - the [entity @name] section, or NULL (borrowed from @c). */
+const struct conf_entity *conf_entity_find(const struct conf *c, const char *name);
+
+/*
+ * conf_entity_members() - resolve group:@name: *@members and *@n get the
+ * members of [entity @name] (borrowed from @c).  Returns 0, or LO_ENOENT
+ * when @c (may be NULL) has no such entity.
+ */
+int conf_entity_members(const struct conf *c, const char *name, const struct geo_entity **members,
+			size_t *n);
+
+#endif
