@@ -44,5 +44,8 @@ echo
 echo "== lightsout replay --db build/nk2014.db build/nk2014"
 build/lightsout replay --db build/nk2014.db build/nk2014
 echo
+echo "== lightsout events --db build/nk2014.db --entity country:KP --format json (why: the details)"
+build/lightsout events --db build/nk2014.db --entity country:KP --format json
+echo
 echo "(the store is build/nk2014.db: try 'build/lightsout events --db build/nk2014.db'"
 echo " or 'build/lightsout series --db build/nk2014.db --entity country:KP')"

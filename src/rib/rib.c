@@ -461,6 +461,14 @@ static uint32_t route_cap(uint32_t n)
 	return c > 65535 ? 65535 : c;
 }
 
+/* Load @e's route block: peer ids and path ids, one or two cache lines for up to 10 routes. */
+static inline void route_prefetch(const struct rib *r, const struct pfx *e)
+{
+	const uint8_t *b = slab_ptr(&r->routes_slab, e->routes);
+	__builtin_prefetch(b);
+	__builtin_prefetch(b + route_units(e->cap) * 4 - 1);
+}
+
 static bool route_find(const struct rib *r, const struct pfx *e, uint16_t peer, uint32_t *pos)
 {
 	const uint16_t *pe = rb_peer(slab_ptr(&r->routes_slab, e->routes), e->cap);
@@ -911,6 +919,19 @@ static void rescan_visibility(struct rib *r, int fi, uint32_t time)
 			set_visible(r, fi, ent(t, k), time);
 }
 
+/*
+ * Walks over a whole table (a peer's routes, a change of its full-feed
+ * status) read one route block per prefix: load them WALK_AHEAD slots
+ * ahead, so that the misses overlap.
+ */
+#define WALK_AHEAD 32
+
+static inline void walk_prefetch(const struct rib *r, const struct table *t, uint32_t k)
+{
+	if (k < t->nslots && ent(t, k)->routes)
+		route_prefetch(r, ent(t, k));
+}
+
 /* A peer's full-feed status changed: fix the ff counts of its prefixes. */
 static void peer_ff_changed(struct rib *r, int fi, uint16_t peer, bool now_ff)
 {
@@ -919,6 +940,7 @@ static void peer_ff_changed(struct rib *r, int fi, uint16_t peer, bool now_ff)
 
 	for (uint32_t k = 0; k < t->nslots; k++) {
 		struct pfx *e = ent(t, k);
+		walk_prefetch(r, t, k + WALK_AHEAD);
 		if (!e->routes || !route_find(r, e, peer, &pos))
 			continue;
 		if (now_ff)
@@ -1023,7 +1045,7 @@ int rib_announce(struct rib *r, int peer, const struct bgp_prefix *p, const uint
 	__builtin_prefetch(&r->path_slots[ph & (r->n_path_slots - 1)]);
 	if (t->nslots && pfx_lookup(t, fi, p->addr.b, p->len, h, &k)) {
 		e = ent(t, k);
-		__builtin_prefetch(slab_ptr(&r->routes_slab, e->routes));
+		route_prefetch(r, e);
 	}
 	int64_t pid = path_intern(r, path, path_len, ph);
 	if (pid < 0)
@@ -1179,6 +1201,7 @@ static void peer_down(struct rib *r, int peer, uint32_t time)
 		for (uint32_t k = 0; k < t->nslots;) {
 			struct pfx *e = ent(t, k);
 			uint32_t pos;
+			walk_prefetch(r, t, k + WALK_AHEAD);
 			if (!e->routes || !route_find(r, e, (uint16_t)peer, &pos)) {
 				k++;
 				continue;
@@ -1279,6 +1302,8 @@ bool rib_prefix_info(const struct rib *r, const struct bgp_prefix *p, struct rib
 	out->peers = e->n;
 	out->full_feed_peers = e->ff;
 	out->visible = e->visible;
+	if (!e->n) /* its last route is being withdrawn (a visibility callback) */
+		return false;
 	/* the route of the highest peer id */
 	const struct path *pa =
 		path_get(r, rb_path(slab_ptr(&r->routes_slab, e->routes))[e->n - 1]);

@@ -2,10 +2,11 @@
  * DOC: rib — every peer's Adj-RIB-In and the world's view of each prefix.
  *
  * One prefix table per address family maps a prefix to the routes that
- * peers hold for it (a route is 8 bytes: peer id and an interned attribute
- * set), so a peer's Adj-RIB-In is the set of routes carrying its id.  AS
- * paths are interned and reference counted: a full table seen by many peers
- * shares a few hundred thousand paths.
+ * peers hold for it (a route is 6 bytes: peer id and an interned AS path),
+ * so a peer's Adj-RIB-In is the set of routes carrying its id.  AS paths
+ * are interned and reference counted: a full table seen by many peers
+ * shares a few hundred thousand paths.  A full IPv4 table seen by 10 peers
+ * takes about 18 bytes per (prefix, peer) route in all (docs/rib.md).
  *
  * Definitions (DESIGN.md §4): a peer is *full-feed* for a family when its
  * table holds at least full_feed_ratio of the largest peer's table; a prefix
@@ -14,7 +15,11 @@
  * count of full-feed peers changes in O(1); only a change of a peer's
  * full-feed status (rare) walks that peer's routes, and only a change of the
  * number of full-feed peers re-evaluates prefixes.  Visibility changes are
- * reported through a callback with the time of the update that caused them.
+ * reported through a callback with the time of the update that caused them,
+ * once per call for the state the call leaves (no flip and flip back while
+ * a peer's routes go and its full-feed status follows).  Route changes are
+ * reported through a second callback, after the visibility changes they
+ * cause.  Callbacks may query the RIB but must not change it.
  *
  * Peers are identified by (collector, address, ASN).  ADD-PATH: paths of one
  * peer for one prefix count as one route (the latest attributes are kept);

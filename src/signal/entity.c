@@ -661,6 +661,16 @@ static int member_space(struct sig_tracker *t, unsigned idx, const struct geo_en
 
 /* ---------------------------------------------------------------- inputs */
 
+/*
+ * A default route, or anything shorter than /8 (IPv4) or /16 (IPv6), covers
+ * whole continents: when a peer leaks one it says nothing about who can be
+ * reached.  Such prefixes stay in the RIB but count for no entity.
+ */
+static bool too_short(const struct bgp_prefix *p)
+{
+	return p->len < (p->addr.family == 4 ? 8 : 16);
+}
+
 static void set_level(struct sig_tracker *t, unsigned idx, enum sig_id sig, double v, uint32_t time)
 {
 	struct ent *x = &t->v[idx];
@@ -676,12 +686,14 @@ int sig_tracker_visibility(struct sig_tracker *t, const struct bgp_prefix *p, bo
 {
 	int delta = visible ? 1 : -1, rc = 0;
 	uint32_t pidx;
-	struct pstate *s = ps_get(t, p, &pidx);
+	struct pstate *s;
 	bool flap = false;
 
 	if (p->addr.family != 4 && p->addr.family != 6)
 		return LO_EINVAL;
-	if (!s) {
+	if (too_short(p))
+		return 0;
+	if (!(s = ps_get(t, p, &pidx))) {
 		t->dropped++;
 		return LO_ETOOBIG;
 	}
@@ -848,14 +860,16 @@ static bool pend_take(struct sig_tracker *t, uint64_t key, uint32_t now)
 int sig_tracker_route(struct sig_tracker *t, int peer, const struct bgp_prefix *p, bool announce,
 		      uint32_t origin, bool had_route, uint32_t time)
 {
-	uint32_t pidx;
-	struct pstate *s = ps_get(t, p, &pidx);
+	uint32_t pidx = 0;
+	struct pstate *s;
 	int rc = 0;
 	bool flap = false;
 
 	if (p->addr.family != 4 && p->addr.family != 6)
 		return LO_EINVAL;
-	if (!s) {
+	if (too_short(p))
+		return 0;
+	if (!(s = ps_get(t, p, &pidx))) {
 		t->dropped++;
 		rc = LO_ETOOBIG;
 	} else if (peer >= 0) {

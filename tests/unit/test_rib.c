@@ -250,9 +250,18 @@ struct evlog {
 static void log_vis(void *ctx, const struct bgp_prefix *p, bool visible, uint32_t time)
 {
 	struct evlog *l = ctx;
+	struct rib_prefix_info info;
 	assert_true(l->n < 64);
-	l->ev[l->n++] =
-		(struct ev){.kind = 'V', .peer = -1, .p = *p, .visible = visible, .time = time};
+	/* a query from the callback sees the prefix as it is now */
+	bool has = rib_prefix_info(l->r, p, &info);
+	assert_int_equal(has, info.peers > 0);
+	assert_int_equal(info.visible, visible);
+	l->ev[l->n++] = (struct ev){.kind = 'V',
+				    .peer = -1,
+				    .p = *p,
+				    .visible = visible,
+				    .time = time,
+				    .prefix_peers = info.peers};
 }
 
 static void log_route(void *ctx, int peer, const struct bgp_prefix *p, enum rib_change what,
@@ -345,22 +354,27 @@ static void on_route_reports_every_change(void **state)
 	/* withdrawals: with a route (its origin), then without */
 	int n = l.n;
 	assert_int_equal(rib_withdraw(r, p0, &x, 20), 0);
-	assert_int_equal(l.n, n + 1); /* y keeps p0 full-feed: x turns invisible below */
-	assert_route(&l.ev[n], p0, &x, RIB_WITHDRAW, 64512, true, 20);
-	assert_int_equal(l.ev[n].peer_routes, 1);
-	assert_int_equal(l.ev[n].prefix_peers, 0);
+	/* x goes dark (y keeps p0 full-feed), then the withdrawal is reported */
+	assert_int_equal(l.n, n + 2);
+	assert_int_equal(l.ev[n].kind, 'V');
+	assert_true(same_prefix(&l.ev[n].p, &x));
+	assert_false(l.ev[n].visible);
+	assert_int_equal(l.ev[n].time, 20);
+	assert_route(&l.ev[n + 1], p0, &x, RIB_WITHDRAW, 64512, true, 20);
+	assert_int_equal(l.ev[n + 1].peer_routes, 1);
+	assert_int_equal(l.ev[n + 1].prefix_peers, 0);
 	assert_int_equal(rib_withdraw(r, p0, &x, 21), 0);
-	assert_route(&l.ev[n + 1], p0, &x, RIB_WITHDRAW, 0, false, 21);
+	assert_route(&l.ev[n + 2], p0, &x, RIB_WITHDRAW, 0, false, 21);
 	struct bgp_prefix never = v4(0x0a000000u, 8);
 	assert_int_equal(rib_withdraw(r, p0, &never, 22), 0);
-	assert_route(&l.ev[n + 2], p0, &never, RIB_WITHDRAW, 0, false, 22);
-	assert_int_equal(l.n, n + 3);
+	assert_route(&l.ev[n + 3], p0, &never, RIB_WITHDRAW, 0, false, 22);
+	assert_int_equal(l.n, n + 4);
 
 	/* refused input reports nothing */
 	struct bgp_prefix bad = v4(0, 33);
 	assert_int_equal(rib_announce(r, p0, &bad, pa, la, 4, 23), LO_EINVAL);
 	assert_int_equal(rib_withdraw(r, 42, &x, 23), LO_EINVAL);
-	assert_int_equal(l.n, n + 3);
+	assert_int_equal(l.n, n + 4);
 	rib_free(r);
 }
 
@@ -385,7 +399,11 @@ static void on_route_reports_peer_down_after_the_fact(void **state)
 	rib_stats(r, &st);
 	assert_int_equal(st.visible[0], 3);
 
-	/* p1 goes down at t=60: 1 of 1 full-feed peers still has them, visibility stays */
+	/*
+	 * p1 goes down at t=60: 1 of 1 full-feed peers still has them, so
+	 * visibility stays (also on the way: no flip while p1's routes are
+	 * gone but it still counts as full-feed)
+	 */
 	l.n = 0;
 	assert_int_equal(rib_peer_down(r, p1, 60), 0);
 	assert_int_equal(l.n, 3);
@@ -567,6 +585,188 @@ static void dump_without_a_peer_takes_it_down(void **state)
 	rib_free(r);
 }
 
+static void prefixes_seen_by_thousands_of_peers(void **state)
+{
+	struct flips f = {0};
+	struct rib_opts o;
+	rib_opts_default(&o);
+	o.on_visibility = on_vis;
+	o.ctx = &f;
+	struct rib *r = rib_new(&o);
+	uint8_t path[64];
+	enum { PEERS = 2800, PREFIXES = 40 };
+
+	/* peer after peer: every prefix's routes outgrow the small blocks */
+	for (int i = 0; i < PEERS; i++) {
+		struct bgp_addr a = peer_addr(i);
+		a.b[2] = (uint8_t)(i >> 8);
+		int id = rib_peer(r, 1, &a, 65000u + (unsigned)i);
+		assert_int_equal(id, i);
+		const uint32_t asns[] = {65000u + (unsigned)i, 3356, 15169};
+		size_t pl = path4(path, asns, 3);
+		for (uint32_t k = 0; k < PREFIXES; k++) {
+			struct bgp_prefix p = v4(0x0d000000u + (k << 8), 24);
+			assert_int_equal(rib_announce(r, id, &p, path, pl, 4, 1), 0);
+		}
+	}
+	struct rib_stats st;
+	rib_stats(r, &st);
+	assert_int_equal(st.routes, (size_t)PEERS * PREFIXES);
+	assert_int_equal(st.paths, PEERS);
+	assert_int_equal(st.visible[0], PREFIXES);
+	assert_int_equal(rib_full_feed_peers(r, 4), PEERS);
+	print_message("rib: %zu routes of %d peers, %.1f bytes per route\n", st.routes, PEERS,
+		      (double)st.bytes / (double)st.routes);
+	assert_true((double)st.bytes / (double)st.routes <= 32.0);
+
+	/* 2400 peers withdraw the first prefix: 400 of 2800 is not more than half */
+	struct bgp_prefix p0 = v4(0x0d000000u, 24), p1 = v4(0x0d000100u, 24);
+	int down = f.down;
+	for (int i = 0; i < 2400; i++)
+		assert_int_equal(rib_withdraw(r, i, &p0, 2), 0);
+	struct rib_prefix_info info;
+	assert_true(rib_prefix_info(r, &p0, &info));
+	assert_int_equal(info.peers, 400);
+	assert_int_equal(info.full_feed_peers, 400);
+	assert_false(info.visible);
+	assert_int_equal(info.origin_asn, 15169);
+	assert_int_equal(info.upstream_asn, 3356);
+	assert_int_equal(f.down, down + 1);
+	assert_int_equal(f.last_time, 2);
+	/* the last peer goes down: every other prefix keeps 2799 routes */
+	assert_int_equal(rib_peer_down(r, PEERS - 1, 3), 0);
+	assert_true(rib_prefix_info(r, &p1, &info));
+	assert_int_equal(info.peers, PEERS - 1);
+	assert_true(info.visible);
+	assert_true(rib_prefix_info(r, &p0, &info));
+	assert_int_equal(info.peers, 399);
+	rib_stats(r, &st);
+	assert_int_equal(st.routes, (size_t)(PEERS - 1) * PREFIXES - 2400);
+	assert_int_equal(st.visible[0], PREFIXES - 1);
+	rib_free(r);
+}
+
+/* ---------------------------------------------------------------- model */
+
+enum { M_PEERS = 8, M_V4 = 200, M_V6 = 60, M_PFX = M_V4 + M_V6 };
+
+struct model {
+	struct bgp_prefix p[M_PFX];
+	uint32_t origin[M_PEERS][M_PFX]; /* 0: no route (origins are never 0 here) */
+	bool vis[M_PFX];		 /* as told by on_visibility */
+	int bad;			 /* repeated or unknown visibility reports */
+};
+
+static void model_vis(void *ctx, const struct bgp_prefix *p, bool visible, uint32_t time)
+{
+	struct model *m = ctx;
+	int i = 0;
+	while (i < M_PFX && !same_prefix(&m->p[i], p))
+		i++;
+	if (i == M_PFX || m->vis[i] == visible)
+		m->bad++;
+	else
+		m->vis[i] = visible;
+}
+
+/* Full-feed peers and visibility straight from the DESIGN.md §4 definitions. */
+static void model_check(struct rib *r, const struct model *m)
+{
+	for (int f = 0; f < 2; f++) {
+		int lo = f ? M_V4 : 0, hi = f ? M_PFX : M_V4;
+		size_t routes[M_PEERS], max = 0;
+		bool ff[M_PEERS];
+		unsigned n_ff = 0;
+		for (int q = 0; q < M_PEERS; q++) {
+			routes[q] = 0;
+			for (int i = lo; i < hi; i++)
+				routes[q] += m->origin[q][i] != 0;
+			if (routes[q] > max)
+				max = routes[q];
+		}
+		for (int q = 0; q < M_PEERS; q++) {
+			ff[q] = routes[q] > 0 && (double)routes[q] >= 0.75 * (double)max;
+			n_ff += ff[q];
+			assert_int_equal(rib_peer_routes(r, q, f ? 6 : 4), routes[q]);
+			assert_int_equal(rib_peer_full_feed(r, q, f ? 6 : 4), ff[q]);
+		}
+		assert_int_equal(rib_full_feed_peers(r, f ? 6 : 4), n_ff);
+		for (int i = lo; i < hi; i++) {
+			unsigned n = 0, nf = 0;
+			uint32_t last = 0;
+			for (int q = 0; q < M_PEERS; q++)
+				if (m->origin[q][i]) {
+					n++;
+					nf += ff[q];
+					last = m->origin[q][i];
+				}
+			bool visible = n_ff > 0 && (double)nf > 0.5 * (double)n_ff;
+			struct rib_prefix_info info;
+			assert_int_equal(rib_prefix_info(r, &m->p[i], &info), n > 0);
+			assert_int_equal(info.peers, n);
+			assert_int_equal(info.full_feed_peers, nf);
+			assert_int_equal(info.visible, visible);
+			assert_int_equal(m->vis[i], visible);
+			assert_int_equal(info.origin_asn, last); /* of the highest peer id */
+		}
+	}
+	assert_int_equal(m->bad, 0);
+}
+
+static void random_updates_match_a_model(void **state)
+{
+	static struct model m;
+	struct rib_opts o;
+	rib_opts_default(&o);
+	o.on_visibility = model_vis;
+	o.ctx = &m;
+	memset(&m, 0, sizeof(m));
+	struct rib *r = rib_new(&o);
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	uint8_t path[64];
+
+	for (int i = 0; i < M_PFX; i++) {
+		if (i < M_V4) {
+			m.p[i] = v4(0x64000000u + ((uint32_t)i << 12), (uint8_t)(20 + i % 5));
+		} else {
+			memset(&m.p[i], 0, sizeof(m.p[i]));
+			m.p[i].addr.family = 6;
+			m.p[i].addr.b[0] = 0x20;
+			m.p[i].addr.b[1] = 0x01;
+			m.p[i].addr.b[5] = (uint8_t)i;
+			m.p[i].len = 48;
+		}
+	}
+	for (int q = 0; q < M_PEERS; q++) {
+		struct bgp_addr a = peer_addr(q);
+		assert_int_equal(rib_peer(r, 1, &a, 65000u + (unsigned)q), q);
+	}
+	for (uint32_t op = 1; op <= 30000; op++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int q = (int)(x % M_PEERS), i = (int)((x >> 8) % M_PFX);
+		unsigned what = (unsigned)((x >> 24) % 1000);
+		if (what < 3) {
+			assert_int_equal(rib_peer_down(r, q, op), 0);
+			for (int k = 0; k < M_PFX; k++)
+				m.origin[q][k] = 0;
+		} else if (what < 400) {
+			assert_int_equal(rib_withdraw(r, q, &m.p[i], op), 0);
+			m.origin[q][i] = 0;
+		} else {
+			uint32_t origin = 1 + (uint32_t)((x >> 40) % 50);
+			const uint32_t asns[] = {65000u + (unsigned)q, 3356, origin};
+			size_t pl = path4(path, asns, 3);
+			assert_int_equal(rib_announce(r, q, &m.p[i], path, pl, 4, op), 0);
+			m.origin[q][i] = origin;
+		}
+		if (op % 500 == 0)
+			model_check(r, &m);
+	}
+	rib_free(r);
+}
+
 static void memory_per_route_at_scale(void **state)
 {
 	struct rib *r = rib_new(NULL);
@@ -605,6 +805,8 @@ int main(void)
 		cmocka_unit_test(on_route_reports_peer_down_after_the_fact),
 		cmocka_unit_test(peer_info_and_apply_elem_name_the_peer),
 		cmocka_unit_test(dump_without_a_peer_takes_it_down),
+		cmocka_unit_test(prefixes_seen_by_thousands_of_peers),
+		cmocka_unit_test(random_updates_match_a_model),
 		cmocka_unit_test(memory_per_route_at_scale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

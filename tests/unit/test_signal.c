@@ -246,6 +246,14 @@ static void tracker_by_hand(void **state)
 	assert_true(val(t, "country:CN", SIG_PREFIXES) == 1);
 	assert_true(val(t, A, SIG_VISIBLE_SLASH24) == 4);
 
+	/* a default route (a leak) counts for nobody */
+	struct bgp_prefix dflt = v4(0, 0);
+	assert_int_equal(sig_tracker_visibility(t, &dflt, true, 51336, 125), 0);
+	assert_int_equal(sig_tracker_route(t, 0, &dflt, true, 51336, false, 125), 0);
+	assert_true(val(t, "country:KP", SIG_VISIBLE_SLASH24) == 4);
+	assert_true(val(t, "country:KP", SIG_PREFIXES) == 3);
+	assert_true(val(t, "country:KP", SIG_ANNOUNCEMENTS) == 0);
+
 	/* IPv6: /48 blocks */
 	assert_int_equal(sig_tracker_visibility(t, &j48, true, 64500, 130), 0);
 	int jp = find(t, "country:JP");
