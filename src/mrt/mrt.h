@@ -161,8 +161,20 @@ struct mrt_record {
 
 struct mrt_reader;
 
-/* mrt_reader_new() - wrap @io (ownership stays with the caller). */
+/*
+ * mrt_reader_new() - wrap @io (ownership stays with the caller); or, with
+ * @io NULL, a reader of records the caller pushes (mrt_reader_push()).
+ */
 struct mrt_reader *mrt_reader_new(struct io_reader *io);
+
+/*
+ * mrt_reader_push() - append @len bytes (whole records) to a reader made
+ * without io; mrt_reader_next() then returns them and 0 when they are used
+ * up.  Elems of the previous record must have been consumed.  Returns 0,
+ * LO_EINVAL (a reader with io) or LO_ENOMEM / LO_ETOOBIG (over 2 records of
+ * MRT_MAX_RECORD waiting).
+ */
+int mrt_reader_push(struct mrt_reader *r, const uint8_t *data, size_t len);
 void mrt_reader_free(struct mrt_reader *r);
 
 /*
@@ -299,7 +311,11 @@ struct mrt_writer_stats {
 
 struct mrt_writer;
 
-/* mrt_writer_new() - write records to @io (borrowed; must outlive the writer). */
+/*
+ * mrt_writer_new() - write records to @io (borrowed; must outlive the
+ * writer), or nowhere when @io is NULL: each record is then only built, for
+ * mrt_writer_record() (a live feed that decodes what it would archive).
+ */
 int mrt_writer_new(struct mrt_writer **out, struct io_writer *io);
 void mrt_writer_free(struct mrt_writer *w);
 const struct mrt_writer_stats *mrt_writer_stats(const struct mrt_writer *w);
@@ -332,6 +348,22 @@ int mrt_write_rib(struct mrt_writer *w, uint32_t time, const struct bgp_prefix *
 int mrt_write_update(struct mrt_writer *w, const struct mrt_bgp4mp *h,
 		     const struct mrt_attr_spec *a, const struct bgp_prefix *ann, unsigned n_ann,
 		     const struct bgp_prefix *wd, unsigned n_wd, struct lo_err *err);
+
+/* mrt_writer_record() - the bytes of the last record built (valid until the next write). */
+const uint8_t *mrt_writer_record(const struct mrt_writer *w, size_t *len);
+
+#define MRT_MSG_AS2	0x1 /* the session has 2-byte ASNs: subtype MESSAGE(_ADDPATH) */
+#define MRT_MSG_ADDPATH 0x2 /* ADD-PATH was negotiated for receiving: an _ADDPATH subtype */
+
+/*
+ * mrt_write_message() - a BGP4MP(_ET) MESSAGE record carrying @msg, one
+ * whole BGP message as received (marker, length and type included), of the
+ * session @h; @flags pick the subtype (MESSAGE_AS4 by default).  Returns 0,
+ * LO_EINVAL (addresses of two families, a message under 19 bytes) or the
+ * io_writer's error.
+ */
+int mrt_write_message(struct mrt_writer *w, const struct mrt_bgp4mp *h, const uint8_t *msg,
+		      size_t len, unsigned flags, struct lo_err *err);
 
 /*
  * mrt_write_state_change() - a BGP4MP(_ET) STATE_CHANGE_AS4 record

@@ -53,6 +53,33 @@ void mrt_reader_free(struct mrt_reader *r)
 	free(r);
 }
 
+int mrt_reader_push(struct mrt_reader *r, const uint8_t *data, size_t len)
+{
+	if (r->io)
+		return LO_EINVAL;
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->base += r->start;
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end + len > 2 * ((size_t)MRT_MAX_RECORD + 16))
+		return LO_ETOOBIG;
+	if (r->cap - r->end < len) {
+		size_t ncap = r->cap;
+		while (ncap - r->end < len)
+			ncap *= 2;
+		uint8_t *nb = realloc(r->buf, ncap);
+		if (!nb)
+			return LO_ENOMEM;
+		r->buf = nb;
+		r->cap = ncap;
+	}
+	memcpy(r->buf + r->end, data, len);
+	r->end += len;
+	return 0;
+}
+
 const struct mrt_peer *mrt_reader_peers(const struct mrt_reader *r, unsigned *n)
 {
 	*n = r->n_peers;
@@ -67,7 +94,7 @@ const struct mrt_stats *mrt_reader_stats(const struct mrt_reader *r)
 /* Make at least @need bytes available from r->start; returns bytes available. */
 static size_t fill(struct mrt_reader *r, size_t need)
 {
-	while (r->end - r->start < need && !r->eof) {
+	while (r->end - r->start < need && !r->eof && r->io) {
 		if (r->start > 0 && (r->cap - r->end < need || r->start == r->end)) {
 			memmove(r->buf, r->buf + r->start, r->end - r->start);
 			r->base += r->start;

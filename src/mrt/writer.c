@@ -240,7 +240,7 @@ static int rec_emit(struct mrt_writer *w, struct lo_err *err)
 	if (body > MRT_MAX_RECORD)
 		return lo_err_set(err, LO_ETOOBIG, LO_NOOFF, "MRT record of %zu bytes", body);
 	set_be32(&w->rec, 8, (uint32_t)body);
-	int rc = io_write(w->io, w->rec.p, w->rec.len, err);
+	int rc = w->io ? io_write(w->io, w->rec.p, w->rec.len, err) : 0;
 	if (rc)
 		return rc;
 	w->stats.records++;
@@ -407,6 +407,50 @@ int mrt_write_state_change(struct mrt_writer *w, const struct mrt_bgp4mp *h, uin
 	rc = rec_emit(w, err);
 	if (!rc)
 		w->stats.state_changes++;
+	return rc;
+}
+
+const uint8_t *mrt_writer_record(const struct mrt_writer *w, size_t *len)
+{
+	*len = w->rec.len;
+	return (const uint8_t *)w->rec.p;
+}
+
+int mrt_write_message(struct mrt_writer *w, const struct mrt_bgp4mp *h, const uint8_t *msg,
+		      size_t len, unsigned flags, struct lo_err *err)
+{
+	int rc = check_session(h, err);
+	bool as2 = flags & MRT_MSG_AS2, addpath = flags & MRT_MSG_ADDPATH;
+	unsigned sub = as2 ? (addpath ? MRT_BGP4MP_MESSAGE_ADDPATH : MRT_BGP4MP_MESSAGE)
+			   : (addpath ? MRT_BGP4MP_MESSAGE_AS4_ADDPATH : MRT_BGP4MP_MESSAGE_AS4);
+
+	if (rc)
+		return rc;
+	if (len < 19 || len > 65535)
+		return lo_err_set(err, LO_EINVAL, LO_NOOFF, "BGP message of %zu bytes", len);
+	if (!as2) {
+		rc = bgp4mp_begin(w, h, sub, err);
+	} else {
+		/* 2-byte ASNs in the header: AS_TRANS for the ones that do not fit */
+		rc = rec_begin(w, h->time, h->et ? MRT_T_BGP4MP_ET : MRT_T_BGP4MP, sub);
+		if (!rc && h->et)
+			rc = put_be32(&w->rec, h->usec);
+		rc = rc || put_be16(&w->rec, h->peer_asn > 0xffff ? 23456 : h->peer_asn) ||
+		     put_be16(&w->rec, h->local_asn > 0xffff ? 23456 : h->local_asn) ||
+		     put_be16(&w->rec, h->ifindex) ||
+		     put_be16(&w->rec, h->peer_addr.family == 6 ? BGP_AFI_IP6 : BGP_AFI_IP) ||
+		     put_addr(&w->rec, &h->peer_addr) || put_addr(&w->rec, &h->local_addr);
+		if (rc)
+			return rec_error(w, rc, err);
+	}
+	if (rc)
+		return rc;
+	rc = lo_buf_add(&w->rec, msg, len);
+	if (rc)
+		return rec_error(w, rc, err);
+	rc = rec_emit(w, err);
+	if (!rc && len > 18 && msg[18] == 2)
+		w->stats.updates++;
 	return rc;
 }
 

@@ -30,7 +30,7 @@ static const char *const migrations[] = {
 
 struct store {
 	sqlite3 *db;
-	sqlite3_stmt *ins_entity, *get_entity, *put_series, *ins_event, *upd_event;
+	sqlite3_stmt *ins_entity, *get_entity, *put_series, *ins_event, *upd_event, *del_event;
 	int version;
 };
 
@@ -124,7 +124,8 @@ struct store *store_open(const char *path, struct lo_err *err)
 		    "UPDATE event SET entity = ?1, signal = ?2, kind = ?3, severity = ?4, start = ?5,"
 		    " end = ?6, baseline = ?7, min = ?8, score = ?9, detail = ?10, incident = ?12"
 		    " WHERE id = ?11",
-		    err))
+		    err) ||
+	    prepare(s, &s->del_event, "DELETE FROM event WHERE id = ?1", err))
 		goto out_close;
 	return s;
 out_close:
@@ -233,6 +234,12 @@ int store_event_put(struct store *s, struct store_event *ev)
 	bind_event(s->upd_event, ev);
 	sqlite3_bind_int64(s->upd_event, 11, ev->id);
 	return step_done(s->upd_event);
+}
+
+int store_event_delete(struct store *s, int64_t id)
+{
+	sqlite3_bind_int64(s->del_event, 1, id);
+	return step_done(s->del_event);
 }
 
 int store_events(struct store *s, const char *entity, int64_t since, unsigned limit,

@@ -50,6 +50,9 @@ struct store_event {
 /* store_event_put() - insert (@ev->id == 0, then set) or update an event. */
 int store_event_put(struct store *s, struct store_event *ev);
 
+/* store_event_delete() - remove event @id (a tentative event that turned out a dip). */
+int store_event_delete(struct store *s, int64_t id);
+
 /* struct store_event_row - what queries return; strings valid during the callback. */
 struct store_event_row {
 	int64_t id;

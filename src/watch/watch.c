@@ -40,7 +40,9 @@ struct wstate {
 	struct store_event ev;
 	struct det_event last; /* as the detector last reported it */
 	bool open;
-	bool stored; /* the open event has its row */
+	bool stored;	       /* the open event has its row */
+	int64_t prev_incident; /* the entity's incident before this event opened */
+	uint32_t prev_until;
 	bool detail_done;
 	char detail[DETAIL];
 };
@@ -317,12 +319,21 @@ static void on_event(void *ctx, enum det_change what, const struct det_event *ev
 						 "bgp.visibility_flaps"};
 
 	s->last = *ev;
-	if (what == DET_CANCEL) {
+	if (what == DET_CANCEL) { /* a dip: the tentative row goes */
 		s->open = false;
 		x->n_open--;
+		if (s->stored && store_event_delete(w->o.store, s->ev.id))
+			w->st.errors++;
+		if (s->stored && x->incident == s->ev.id && !x->n_open) {
+			x->incident = s->prev_incident;
+			x->incident_until = s->prev_until;
+		}
+		s->stored = false;
 		return;
 	}
 	if (what == DET_OPEN) {
+		s->prev_incident = x->incident;
+		s->prev_until = x->incident_until;
 		/* a new incident unless another event of the entity is open or just ended */
 		if (!x->n_open && (!x->incident || ev->start > x->incident_until + w->o.link_gap))
 			x->incident = 0;
@@ -343,6 +354,8 @@ static void on_event(void *ctx, enum det_change what, const struct det_event *ev
 	s->ev.score = ev->score;
 	if (what == DET_OPEN)
 		make_detail(w, x, w->cur_w, ev->start);
+	if (what == DET_ESCALATE && s->stored)
+		store_event(w, x, s);
 	if (what == DET_CLOSE) {
 		if (!s->detail_done || w->cur_w == W_FLAPS)
 			make_detail(w, x, w->cur_w, ev->end);
@@ -352,8 +365,10 @@ static void on_event(void *ctx, enum det_change what, const struct det_event *ev
 			x->incident_until = ev->end;
 		store_event(w, x, s);
 		w->st.events++;
-	} else if (w->cur_w == W_FLAPS && what == DET_OPEN) {
-		store_event(w, x, s); /* instability has no minimum duration */
+	} else if (what == DET_OPEN) {
+		/* stored at once, so that a live store shows it within the second;
+		 * an outage is tentative until it has lasted min_duration */
+		store_event(w, x, s);
 		if (ev->start > x->incident_until)
 			x->incident_until = ev->start;
 	}
@@ -666,6 +681,15 @@ void watch_time(struct watch *w, uint32_t t)
 			store_begin(w->o.store);
 		}
 	}
+}
+
+void watch_commit(struct watch *w)
+{
+	if (!w->started)
+		return;
+	store_commit(w->o.store);
+	store_begin(w->o.store);
+	w->last_commit = time(NULL);
 }
 
 void watch_dump_begin(struct watch *w, uint16_t collector)

@@ -10,9 +10,12 @@
  *
  * Time comes from the elems: the caller says when it moves on
  * (watch_time()), which closes bins, lets detectors see quiet time and
- * commits the store's transaction once per bin.  Events carry a JSON detail
- * made once they have lasted the minimum duration (when the withdrawals
- * have landed): the prefixes lost, the upstream ASNs of their last paths,
+ * commits the store's transaction at bin boundaries (at most once a wall
+ * second; watch_commit() forces it).  An event is stored when it opens; an
+ * outage shorter than min_duration is then deleted again (a dip).  Events
+ * carry a JSON detail, remade once they have lasted the minimum duration
+ * (when the withdrawals have landed): the prefixes lost, the upstream ASNs
+ * of their last paths,
  * the share of full-feed peers without them, and the first and last peer
  * to withdraw them; instability events their flap counts per hour and the
  * trend.  Events of one entity that overlap or follow each other within
@@ -67,6 +70,12 @@ int watch_elem(struct watch *w, uint16_t collector, const struct mrt_elem *e);
 
 /* watch_time() - the feed has reached time @t (call before its elems). */
 void watch_time(struct watch *w, uint32_t t);
+
+/*
+ * watch_commit() - commit what is stored so far now (a live feed calls it
+ * every second, so readers see events within the second).
+ */
+void watch_commit(struct watch *w);
 
 /*
  * watch_dump_begin() / watch_dump_end() - a RIB dump of @collector starts /

@@ -709,13 +709,107 @@ static void test_update_too_big(void **state)
 	free(m);
 }
 
+/*
+ * A live message through memory: one UPDATE as a router sends it (ORIGIN
+ * IGP, AS_PATH 4837 131279, NEXT_HOP 198.18.1.2, NLRI 175.45.176.0/24 and
+ * .177.0/24; 4-byte ASNs) becomes a BGP4MP_ET record built without a file,
+ * and a reader without io decodes it back into two elems.  With ADD-PATH
+ * the NLRI carry path ids; with 2-byte ASNs the subtype is MESSAGE.
+ */
+static void test_message_in_memory(void **state)
+{
+	static const uint8_t upd[] =
+		{
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0,	  55,	2, /* header: length 55, UPDATE */
+			0,    0,					   /* no withdrawals */
+			0,    24,					   /* attributes */
+			0x40, 1,    1,	  0,				   /* ORIGIN IGP */
+			0x40, 2,    10,	  2,	2,    0,    0,	  0x12, 0xe5, 0,
+			2,    0x00, 0xcf,		       /* AS_PATH 4837 131279 */
+			0x40, 3,    4,	  198,	18,   1,    2, /* NEXT_HOP */
+			24,   175,  45,	  176,	24,   175,  45,	  177};
+	static const uint8_t upd_ap[] =
+		{
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0,    55,   2,	  0,	0,    0,    24,	  0x40,
+			1,    1,    0,	  0x40, 2,    10,   2,	  2,	0,    0,    0x12, 0xe5,
+			0,    2,    0x00, 0xcf, 0x40, 3,    4,	  198,	18,   1,    2,	  0,
+			0,    0,    7,	  24,	175,  45,   176}; /* path id 7, 175.45.176.0/24 */
+	struct mrt_writer *w;
+	struct lo_err err;
+	struct mrt_bgp4mp h = {
+		.time = 1419264921, .usec = 5, .et = true, .peer_asn = 4837, .local_asn = 65000};
+	h.peer_addr.family = h.local_addr.family = 4;
+	memcpy(h.peer_addr.b, (uint8_t[]){198, 18, 1, 2}, 4);
+	memcpy(h.local_addr.b, (uint8_t[]){198, 18, 0, 1}, 4);
+
+	assert_int_equal(mrt_writer_new(&w, NULL), 0);
+	struct mrt_reader *r = mrt_reader_new(NULL);
+	assert_non_null(r);
+	const struct mrt_record *rec;
+	const struct mrt_elem *e;
+	size_t len;
+
+	/* nothing pushed: the end */
+	assert_int_equal(mrt_reader_next(r, &rec, &err), 0);
+
+	assert_int_equal(mrt_write_message(w, &h, upd, sizeof(upd), 0, &err), 0);
+	const uint8_t *b = mrt_writer_record(w, &len);
+	assert_int_equal(len, 16 + 4 + 4 + 2 + 2 + 8 + sizeof(upd));
+	assert_int_equal(b[5], MRT_T_BGP4MP_ET);
+	assert_int_equal(b[7], MRT_BGP4MP_MESSAGE_AS4);
+	assert_int_equal(mrt_reader_push(r, b, len), 0);
+	assert_int_equal(mrt_reader_next(r, &rec, &err), 1);
+	assert_int_equal(rec->time, 1419264921);
+	assert_int_equal(rec->peer_asn, 4837);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(mrt_record_next_elem(r, &e), 1);
+		assert_int_equal(e->type, MRT_ELEM_ANNOUNCE);
+		assert_int_equal(e->prefix.len, 24);
+		assert_int_equal(e->prefix.addr.b[2], 176 + i);
+		assert_int_equal(e->attrs->as_path_len, 10);
+	}
+	assert_int_equal(mrt_record_next_elem(r, &e), 0);
+	assert_int_equal(mrt_reader_next(r, &rec, &err), 0);
+
+	/* ADD-PATH: subtype 9, the path id decoded */
+	assert_int_equal(mrt_write_message(w, &h, upd_ap, sizeof(upd_ap), MRT_MSG_ADDPATH, &err),
+			 0);
+	b = mrt_writer_record(w, &len);
+	assert_int_equal(b[7], MRT_BGP4MP_MESSAGE_AS4_ADDPATH);
+	assert_int_equal(mrt_reader_push(r, b, len), 0);
+	assert_int_equal(mrt_reader_next(r, &rec, &err), 1);
+	assert_int_equal(mrt_record_next_elem(r, &e), 1);
+	assert_true(e->prefix.has_path_id);
+	assert_int_equal(e->prefix.path_id, 7);
+	assert_int_equal(e->prefix.addr.b[2], 176);
+	assert_int_equal(mrt_record_next_elem(r, &e), 0);
+
+	/* 2-byte session: subtype MESSAGE, 2-byte ASNs, AS_TRANS for a large one */
+	h.local_asn = 4200000000u;
+	assert_int_equal(mrt_write_message(w, &h, upd, 19, MRT_MSG_AS2, &err), 0);
+	b = mrt_writer_record(w, &len);
+	assert_int_equal(b[7], MRT_BGP4MP_MESSAGE);
+	assert_int_equal(b[16] << 8 | b[17], 4837);
+	assert_int_equal(b[18] << 8 | b[19], 23456);
+
+	/* bad input */
+	assert_int_equal(mrt_write_message(w, &h, upd, 18, 0, &err), LO_EINVAL);
+	h.local_addr.family = 6;
+	assert_int_equal(mrt_write_message(w, &h, upd, sizeof(upd), 0, &err), LO_EINVAL);
+	assert_int_equal(mrt_writer_stats(w)->updates, 3);
+	mrt_writer_free(w);
+	mrt_reader_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_io_roundtrip),   cmocka_unit_test(test_io_missing_dir),
 		cmocka_unit_test(test_io_abort),       cmocka_unit_test(test_io_disk_full),
 		cmocka_unit_test(test_rib_roundtrip),  cmocka_unit_test(test_update_roundtrip),
-		cmocka_unit_test(test_update_too_big),
+		cmocka_unit_test(test_update_too_big), cmocka_unit_test(test_message_in_memory),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
