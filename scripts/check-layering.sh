@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Order of the data flow; a module may include modules listed before it.
-order=(lib io bgp mrt bmp peer rib geo signal detect flow probe store conf watch http cmd)
+order=(lib io bgp mrt bmp peer rib geo signal detect flow probe store conf watch http serve cmd)
 rank() {
 	local i
 	for i in "${!order[@]}"; do

@@ -19,8 +19,10 @@ packages=(
 	zlib1g-dev libbz2-dev liblzma-dev libsqlite3-dev sqlite3
 	# geo: libloc C API and its database (the default --geo source)
 	libloc-dev libloc-database
-	# config file parser (src/conf)
-	libinih-dev
+	# config file parser (src/conf); the daemon's event loop and HTTP (src/serve)
+	libinih-dev libevent-dev
+	# real BGP daemons as peers in the net tests (tests/net), bc for bench/
+	bird2 gobgpd exabgp frr bc
 	# second compiler, sanitizers and libFuzzer (clang 14 on Debian 12)
 	clang libclang-rt-14-dev
 	# lint.format ctest (skipped when clang-format is missing)

@@ -2,11 +2,10 @@
  * DOC: `lightsout replay` — MRT archives through RIB, signals and detectors
  * into the store, then the events table.
  *
- * Data flow: archive (records in time order) -> rib (visibility changes) ->
- * sig_tracker (visible /24s per entity) -> det_level per entity (events) and
- * 5-minute bins -> store.  This first version computes bgp.visible_slash24
- * for every country and the entities given with --entity; the other
- * signals, groups from a config file and the progress bar come next.
+ * Data flow: archive (records in time order, src/mrt) -> watch (rib,
+ * signals, detectors, store; src/watch).  This file reads the options and
+ * the config file, drives the archive, ends RIB dumps, shows progress and
+ * prints the events of the run.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,7 +26,6 @@
 #include "watch/watch.h"
 
 #define MAX_CLI_ENTITIES 256
-#define MAX_GROUPS	 1024
 #define MAX_GEO		 8
 
 static const char usage[] =
@@ -151,31 +149,6 @@ static void track_dump(struct watch *w, struct dumps *d, uint16_t col, const str
 		d->time[col] = rec->time;
 }
 
-/* The [detect] settings of the config file over the defaults. */
-static void apply_detect(struct watch_opts *wo, const struct conf_detect *d)
-{
-	if (d->has_window)
-		wo->level.window = wo->rate.window = d->window;
-	if (d->has_warmup)
-		wo->level.warmup = wo->rate.warmup = d->warmup;
-	if (d->has_min_duration)
-		wo->level.min_duration = d->min_duration;
-	if (d->has_warn_ratio)
-		wo->level.warn_ratio = d->warn_ratio;
-	if (d->has_crit_ratio)
-		wo->level.crit_ratio = d->crit_ratio;
-	if (d->has_recover_ratio)
-		wo->level.recover_ratio = d->recover_ratio;
-	if (d->has_min_baseline)
-		wo->level.min_baseline = d->min_baseline;
-	if (d->has_flap_window)
-		wo->flap_window = d->flap_window;
-	if (d->has_instability_factor)
-		wo->rate.factor = d->instability_factor;
-	if (d->has_instability_min_flaps)
-		wo->rate.min_hits = d->instability_min_flaps;
-}
-
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -217,9 +190,8 @@ int cmd_replay(int argc, char **argv)
 		case 'b': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			if (*end || v < 60 || v > 86400) {
-				fprintf(stderr,
-					"lightsout replay: --bin wants 60..86400 seconds\n");
+			if (*end || v < 1 || v > 86400) {
+				fprintf(stderr, "lightsout replay: --bin wants 1..86400 seconds\n");
 				return CMD_USAGE;
 			}
 			bin = (uint32_t)v;
@@ -268,23 +240,9 @@ int cmd_replay(int argc, char **argv)
 		n_geo = conf->n_geo_sources < MAX_GEO ? (unsigned)conf->n_geo_sources : MAX_GEO;
 	if (!n_geo)
 		geo_src[n_geo++] = "libloc";
-	if (conf && conf->detect.has_bin && !have_bin) {
-		if (conf->detect.bin < 60) {
-			fprintf(stderr, "lightsout replay: %s: [detect] bin below 60 s\n",
-				conf_path);
-			conf_free(conf);
-			return CMD_USAGE;
-		}
-		bin = conf->detect.bin;
-	}
 	/* groups: every [entity NAME] of the config; --entity group:NAME must be one */
-	struct sig_group groups[MAX_GROUPS];
-	size_t n_groups = 0, n_plain = 0;
+	size_t n_plain = 0;
 	struct geo_entity plain[MAX_CLI_ENTITIES];
-	for (size_t i = 0; conf && i < conf->n_entities && n_groups < MAX_GROUPS; i++)
-		groups[n_groups++] = (struct sig_group){conf->entities[i].name,
-							conf->entities[i].members,
-							conf->entities[i].n_members};
 	for (size_t i = 0; i < n_ents; i++) {
 		if (ents[i].kind != GEO_ENT_GROUP) {
 			plain[n_plain++] = ents[i];
@@ -338,11 +296,8 @@ int cmd_replay(int argc, char **argv)
 	wo.store = store;
 	wo.entities = plain;
 	wo.n_entities = n_plain;
-	wo.groups = groups;
-	wo.n_groups = n_groups;
-	wo.bin = bin;
-	if (conf)
-		apply_detect(&wo, &conf->detect);
+	wo.conf = conf;
+	wo.bin = have_bin ? bin : 0; /* else the config's, else 300 */
 	wo.collector_name = collector_name;
 	wo.ctx = ar;
 	if (!(w = watch_new(&wo, &err))) {

@@ -18,6 +18,7 @@ static const char usage[] =
 	"  events    list detected events from the store\n"
 	"  series    list a signal's binned values from the store\n"
 	"  simulate  write a RouteViews-style archive from a scenario spec\n"
+	"  serve     the daemon: BGP sessions and BMP into the same pipeline\n"
 	"\n"
 	"Run 'lightsout COMMAND --help' for the options of a command.\n";
 
@@ -28,7 +29,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"mrt", cmd_mrt},	{"replay", cmd_replay},	    {"events", cmd_events},
-	{"series", cmd_series}, {"simulate", cmd_simulate},
+	{"series", cmd_series}, {"simulate", cmd_simulate}, {"serve", cmd_serve},
 };
 
 int main(int argc, char **argv)

@@ -154,6 +154,7 @@ struct pstate {
 	uint8_t n_cc; /* cached countries, CC_UNKNOWN or CC_MANY */
 	uint16_t cc[N_CC_CACHE];
 	uint32_t origin;   /* counted under this origin while visible */
+	uint32_t upstream; /* the AS before it, when it became visible */
 	uint32_t vis_lost; /* when it last stopped being visible (0: never) */
 };
 
@@ -405,6 +406,37 @@ static struct pstate *ps_get(struct sig_tracker *t, const struct bgp_prefix *p, 
 	t->ps_slots[j] = (uint64_t)h << 32 | (t->n_ps + 1);
 	*idx = (uint32_t)t->n_ps++;
 	return s;
+}
+
+/* The state of @p, or NULL when it was never seen. */
+static const struct pstate *ps_find(const struct sig_tracker *t, const struct bgp_prefix *p)
+{
+	uint8_t k[18];
+	if (!t->n_ps_slots)
+		return NULL;
+	pkey(p, k);
+	uint32_t h = pkey_hash(k);
+	size_t mask = t->n_ps_slots - 1, j = h & mask;
+	while (t->ps_slots[j]) {
+		if ((uint32_t)(t->ps_slots[j] >> 32) == h) {
+			const struct pstate *s = &t->ps[(uint32_t)t->ps_slots[j] - 1];
+			if (!memcmp(s->key, k, 18))
+				return s;
+		}
+		j = (j + 1) & mask;
+	}
+	return NULL;
+}
+
+bool sig_tracker_last_path(const struct sig_tracker *t, const struct bgp_prefix *p,
+			   uint32_t *origin, uint32_t *upstream)
+{
+	const struct pstate *s = ps_find(t, p);
+	if (!s || (!s->origin && !s->upstream))
+		return false;
+	*origin = s->origin;
+	*upstream = s->upstream;
+	return true;
 }
 
 /* ---------------------------------------------------------------- entity matching */
@@ -682,7 +714,7 @@ static void set_level(struct sig_tracker *t, unsigned idx, enum sig_id sig, doub
 }
 
 int sig_tracker_visibility(struct sig_tracker *t, const struct bgp_prefix *p, bool visible,
-			   uint32_t origin, uint32_t time)
+			   uint32_t origin, uint32_t upstream, uint32_t time)
 {
 	int delta = visible ? 1 : -1, rc = 0;
 	uint32_t pidx;
@@ -701,6 +733,7 @@ int sig_tracker_visibility(struct sig_tracker *t, const struct bgp_prefix *p, bo
 		return 0; /* nothing changes */
 	if (visible) {
 		s->origin = origin;
+		s->upstream = upstream;
 		flap = s->vis_lost && time - s->vis_lost <= t->o.flap_window;
 		s->vis_lost = 0;
 	} else {

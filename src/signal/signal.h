@@ -127,9 +127,20 @@ struct sig_tracker;
 struct sig_tracker *sig_tracker_new(const struct sig_tracker_opts *o);
 void sig_tracker_free(struct sig_tracker *t);
 
-/* sig_tracker_visibility() - @p (origin @origin) became visible or stopped being visible at @time. */
+/*
+ * sig_tracker_visibility() - @p (origin @origin, upstream @upstream: the AS
+ * before the origin, 0 if none) became visible or stopped being visible at
+ * @time.  Origin and upstream are remembered while it is visible.
+ */
 int sig_tracker_visibility(struct sig_tracker *t, const struct bgp_prefix *p, bool visible,
-			   uint32_t origin, uint32_t time);
+			   uint32_t origin, uint32_t upstream, uint32_t time);
+
+/*
+ * sig_tracker_last_path() - the origin and upstream @p had when it last
+ * became visible; false when it never was.
+ */
+bool sig_tracker_last_path(const struct sig_tracker *t, const struct bgp_prefix *p,
+			   uint32_t *origin, uint32_t *upstream);
 
 /*
  * sig_tracker_route() - peer @peer announced (@announce) or withdrew @p at

@@ -64,6 +64,7 @@ struct ent {
 
 struct watch {
 	struct watch_opts o;
+	struct sig_group *groups; /* the explicit ones and the config's */
 	struct rib *rib;
 	struct sig_tracker *sig;
 	struct ent **ents; /* by tracker index; allocated on first change */
@@ -80,7 +81,7 @@ void watch_opts_default(struct watch_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->all_countries = true;
-	o->bin = 300;
+	o->bin = 0; /* the config's, else 300 */
 	o->flap_window = 600;
 	o->link_gap = 3600;
 	det_level_opts_default(&o->level);
@@ -308,6 +309,8 @@ static void store_event(struct watch *w, struct ent *x, struct wstate *s)
 	if (!x->incident)
 		x->incident = s->ev.id;
 	s->stored = true;
+	if (w->o.live) /* readers see it now, not at the next bin */
+		watch_commit(w);
 }
 
 static void on_event(void *ctx, enum det_change what, const struct det_event *ev)
@@ -529,16 +532,22 @@ static void on_visibility(void *ctx, const struct bgp_prefix *p, bool visible, u
 	uint32_t origin = 0;
 	bool known = rib_prefix_info(w->rib, p, &info);
 
-	if (visible && known)
+	uint32_t upstream = 0;
+	if (visible && known) {
 		origin = info.origin_asn;
+		upstream = info.upstream_asn;
+	}
 	if (!visible) {
+		uint32_t o;
 		memset(&w->pending, 0, sizeof(w->pending));
 		w->pending.p = *p;
 		w->pending.time = time;
-		if (known)
+		if (known) /* the path of a peer that still has it */
 			w->pending.upstream = info.upstream_asn;
+		else /* its last route is gone: the path it had when it became visible */
+			sig_tracker_last_path(w->sig, p, &o, &w->pending.upstream);
 	}
-	if (sig_tracker_visibility(w->sig, p, visible, origin, time))
+	if (sig_tracker_visibility(w->sig, p, visible, origin, upstream, time))
 		w->st.errors++;
 }
 
@@ -552,6 +561,33 @@ static void on_route(void *ctx, int peer, const struct bgp_prefix *p, enum rib_c
 
 /* ---------------------------------------------------------------- life */
 
+/* The [detect] settings of the config file over the defaults. */
+static void apply_detect(struct watch_opts *wo, const struct conf_detect *d)
+{
+	if (d->has_bin && !wo->bin) /* a bin the caller set (an option) wins */
+		wo->bin = d->bin;
+	if (d->has_window)
+		wo->level.window = wo->rate.window = d->window;
+	if (d->has_warmup)
+		wo->level.warmup = wo->rate.warmup = d->warmup;
+	if (d->has_min_duration)
+		wo->level.min_duration = d->min_duration;
+	if (d->has_warn_ratio)
+		wo->level.warn_ratio = d->warn_ratio;
+	if (d->has_crit_ratio)
+		wo->level.crit_ratio = d->crit_ratio;
+	if (d->has_recover_ratio)
+		wo->level.recover_ratio = d->recover_ratio;
+	if (d->has_min_baseline)
+		wo->level.min_baseline = d->min_baseline;
+	if (d->has_flap_window)
+		wo->flap_window = d->flap_window;
+	if (d->has_instability_factor)
+		wo->rate.factor = d->instability_factor;
+	if (d->has_instability_min_flaps)
+		wo->rate.min_hits = d->instability_min_flaps;
+}
+
 struct watch *watch_new(const struct watch_opts *o, struct lo_err *err)
 {
 	struct watch *w = calloc(1, sizeof(*w));
@@ -560,6 +596,24 @@ struct watch *watch_new(const struct watch_opts *o, struct lo_err *err)
 		return NULL;
 	}
 	w->o = *o;
+	if (o->conf) {
+		const struct conf *c = o->conf;
+		size_t n = o->n_groups + c->n_entities;
+		if (!(w->groups = calloc(n ? n : 1, sizeof(*w->groups)))) {
+			free(w);
+			lo_err_set(err, LO_ENOMEM, 0, "out of memory");
+			return NULL;
+		}
+		for (size_t i = 0; i < o->n_groups; i++)
+			w->groups[i] = o->groups[i];
+		for (size_t i = 0; i < c->n_entities; i++)
+			w->groups[o->n_groups + i] = (struct sig_group){c->entities[i].name,
+									c->entities[i].members,
+									c->entities[i].n_members};
+		w->o.groups = w->groups;
+		w->o.n_groups = n;
+		apply_detect(&w->o, &c->detect);
+	}
 	if (!w->o.bin)
 		w->o.bin = 300;
 	if (!w->o.flap_window)
@@ -585,8 +639,8 @@ struct watch *watch_new(const struct watch_opts *o, struct lo_err *err)
 		.all_countries = o->all_countries,
 		.entities = o->entities,
 		.n_entities = o->n_entities,
-		.groups = o->groups,
-		.n_groups = o->n_groups,
+		.groups = w->o.groups,
+		.n_groups = w->o.n_groups,
 		.flap_window = w->o.flap_window,
 		.on_value = on_value,
 		.on_touch = on_touch,
@@ -618,6 +672,7 @@ void watch_free(struct watch *w)
 		free(x);
 	}
 	free(w->ents);
+	free(w->groups);
 	rib_free(w->rib);
 	sig_tracker_free(w->sig);
 	free(w);

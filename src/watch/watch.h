@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conf/conf.h"
 #include "detect/detect.h"
 #include "geo/geo.h"
 #include "lib/lib.h"
@@ -43,12 +44,16 @@ struct watch_opts {
 	size_t n_entities;
 	const struct sig_group *groups;
 	size_t n_groups;
-	uint32_t bin;	      /* seconds per stored bin, default 300 */
+	uint32_t bin;	      /* seconds per stored bin; 0: the config's, else 300 */
 	uint32_t flap_window; /* default 600 */
 	uint32_t link_gap;    /* events this close make one incident, default 3600 */
 	double full_feed_ratio, visibility_ratio; /* 0: the RIB's defaults */
-	struct det_level_opts level;		  /* bin, on_event and ctx are set by watch */
+	bool live;		     /* commit the store as soon as an event is written */
+	struct det_level_opts level; /* bin, on_event and ctx are set by watch */
 	struct det_rate_opts rate;
+	/* conf - a config file whose [entity NAME] groups are tracked too and
+	 * whose [detect] settings override the ones above (may be NULL) */
+	const struct conf *conf;
 	/* collector_name - the name of collector @id for event details (may be NULL) */
 	const char *(*collector_name)(void *ctx, uint16_t id);
 	void *ctx;

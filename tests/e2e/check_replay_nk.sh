@@ -90,5 +90,28 @@ ser=$("$lightsout" series --db "$tmp/nk.db" --entity country:KP --from 2014-12-2
 want=$'time,value\n2014-12-22T16:00:00Z,4\n2014-12-22T16:05:00Z,4\n2014-12-22T16:10:00Z,4
 2014-12-22T16:15:00Z,0\n2014-12-22T16:20:00Z,0\n2014-12-22T16:25:00Z,0'
 [ "$ser" = "$want" ] || { echo "FAIL: series: $ser"; fail=1; }
+# a group from a config file: the same outage, binned as [detect] says
+cat > "$tmp/kp.ini" <<'EOC'
+[store]
+path = ignored-when-db-given.db
+[entity kp]            ; North Korea's routed space and its AS
+prefix = 175.45.176.0/22
+asn = 131279
+[detect]
+bin = 600
+EOC
+"$lightsout" replay -c "$tmp/kp.ini" --db "$tmp/g.db" \
+	--geo "rir:$rir/ipzone__delegated-apnic-latest.2014-06-30.gz" --entity group:kp "$tmp/rv" \
+	> "$tmp/gout" 2> "$tmp/gerr" || { echo "FAIL: replay -c"; cat "$tmp/gerr"; fail=1; }
+read -r _ entity _ kind _ start end duration _ <<< "$(grep ' group:kp ' "$tmp/gout")"
+[ "$entity $kind $start $end $duration" = \
+	"group:kp outage 2014-12-22T16:15:21Z 2014-12-23T01:46:18Z 9h31m" ] ||
+	{ echo "FAIL: group:kp: $(cat "$tmp/gout")"; fail=1; }
+[ "$(grep -c . "$tmp/gout")" -eq 2 ] || { echo "FAIL: other events with -c"; fail=1; }
+bins=$(sqlite3 "$tmp/g.db" "SELECT COUNT(*) FROM series s JOIN entity e ON e.id = s.entity
+	WHERE e.spec = 'group:kp' AND s.signal = 'bgp.visible_slash24' AND s.bin_start % 600 != 0")
+[ "$bins" = 0 ] || { echo "FAIL: [detect] bin = 600 not applied"; fail=1; }
+"$lightsout" replay -c "$tmp/kp.ini" --entity group:nope "$tmp/rv" > /dev/null 2>&1
+[ $? -eq 1 ] || { echo "FAIL: an unknown group is not a usage error"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: North Korea outage 16:15:21 -> 01:46:18 (9h31m), no false event"
 exit $fail

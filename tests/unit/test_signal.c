@@ -219,7 +219,12 @@ static void tracker_by_hand(void **state)
 			  s21 = v4(0xaf2db000u, 21), j48 = v6(0x2001, 0x0db8, 0x0001, 48);
 
 	/* 175.45.176.0/24 from AS131279: KP 1 block; the AS; the group by its prefix */
-	assert_int_equal(sig_tracker_visibility(t, &s24, true, 131279, 100), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s24, true, 131279, 4837, 100), 0);
+	uint32_t og = 0, up = 0;
+	assert_true(sig_tracker_last_path(t, &s24, &og, &up));
+	assert_int_equal(og, 131279);
+	assert_int_equal(up, 4837);
+	assert_false(sig_tracker_last_path(t, &s22, &og, &up));
 	assert_true(val(t, "country:KP", SIG_VISIBLE_SLASH24) == 1);
 	assert_true(val(t, "country:KP", SIG_PREFIXES) == 1);
 	assert_true(val(t, "country:KP", SIG_ORIGIN_ASNS) == 1);
@@ -228,7 +233,7 @@ static void tracker_by_hand(void **state)
 	assert_true(val(t, G, SIG_VISIBLE_SLASH24) == 1);
 
 	/* the covering /22: KP's union is 4 blocks, not 5; the /23 entity takes its part */
-	assert_int_equal(sig_tracker_visibility(t, &s22, true, 131279, 110), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s22, true, 131279, 0, 110), 0);
 	assert_true(val(t, "country:KP", SIG_VISIBLE_SLASH24) == 4);
 	assert_true(val(t, "country:KP", SIG_PREFIXES) == 2);
 	assert_true(val(t, "country:KP", SIG_ORIGIN_ASNS) == 1);
@@ -238,7 +243,7 @@ static void tracker_by_hand(void **state)
 	assert_true(val(t, G, SIG_PREFIXES) == 2);
 
 	/* a /21 from AS4837 over KP and CN: split by country */
-	assert_int_equal(sig_tracker_visibility(t, &s21, true, 4837, 120), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s21, true, 4837, 0, 120), 0);
 	assert_true(val(t, "country:KP", SIG_VISIBLE_SLASH24) == 4);
 	assert_true(val(t, "country:KP", SIG_PREFIXES) == 3);
 	assert_true(val(t, "country:KP", SIG_ORIGIN_ASNS) == 2);
@@ -248,14 +253,14 @@ static void tracker_by_hand(void **state)
 
 	/* a default route (a leak) counts for nobody */
 	struct bgp_prefix dflt = v4(0, 0);
-	assert_int_equal(sig_tracker_visibility(t, &dflt, true, 51336, 125), 0);
+	assert_int_equal(sig_tracker_visibility(t, &dflt, true, 51336, 0, 125), 0);
 	assert_int_equal(sig_tracker_route(t, 0, &dflt, true, 51336, false, 125), 0);
 	assert_true(val(t, "country:KP", SIG_VISIBLE_SLASH24) == 4);
 	assert_true(val(t, "country:KP", SIG_PREFIXES) == 3);
 	assert_true(val(t, "country:KP", SIG_ANNOUNCEMENTS) == 0);
 
 	/* IPv6: /48 blocks */
-	assert_int_equal(sig_tracker_visibility(t, &j48, true, 64500, 130), 0);
+	assert_int_equal(sig_tracker_visibility(t, &j48, true, 64500, 0, 130), 0);
 	int jp = find(t, "country:JP");
 	assert_true(jp >= 0);
 	assert_true(sig_tracker_has_v6(t, (unsigned)jp));
@@ -263,19 +268,19 @@ static void tracker_by_hand(void **state)
 	assert_true(val(t, "country:JP", SIG_VISIBLE_SLASH24) == 0);
 
 	/* the /22 goes and comes back within 600 s: one visibility flap for each entity */
-	assert_int_equal(sig_tracker_visibility(t, &s22, false, 0, 200), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s22, false, 0, 0, 200), 0);
 	assert_true(val(t, "country:KP", SIG_PREFIXES) == 2);
 	assert_true(val(t, A, SIG_VISIBLE_SLASH24) == 1);
 	assert_true(val(t, P, SIG_VISIBLE_SLASH24) == 2); /* the /21 still covers it */
-	assert_int_equal(sig_tracker_visibility(t, &s22, true, 131279, 500), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s22, true, 131279, 0, 500), 0);
 	assert_true(val(t, "country:KP", SIG_VISIBILITY_FLAPS) == 1);
 	assert_true(val(t, A, SIG_VISIBILITY_FLAPS) == 1);
 	assert_true(val(t, P, SIG_VISIBILITY_FLAPS) == 1);
 	assert_true(val(t, G, SIG_VISIBILITY_FLAPS) == 1);
 	assert_true(val(t, "country:CN", SIG_VISIBILITY_FLAPS) == 0);
 	/* ... and for 700 s: not a flap */
-	assert_int_equal(sig_tracker_visibility(t, &s22, false, 0, 1000), 0);
-	assert_int_equal(sig_tracker_visibility(t, &s22, true, 131279, 1700), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s22, false, 0, 0, 1000), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s22, true, 131279, 0, 1700), 0);
 	assert_true(val(t, "country:KP", SIG_VISIBILITY_FLAPS) == 1);
 	assert_int_equal(seen.flaps[find(t, "country:KP")], 1);
 
@@ -309,10 +314,10 @@ static void tracker_by_hand(void **state)
 	assert_true(val(t, "asn:131279", SIG_ANNOUNCEMENTS) == 5);
 
 	/* everything withdrawn: all levels back to zero */
-	assert_int_equal(sig_tracker_visibility(t, &s24, false, 0, 7000), 0);
-	assert_int_equal(sig_tracker_visibility(t, &s22, false, 0, 7000), 0);
-	assert_int_equal(sig_tracker_visibility(t, &s21, false, 0, 7000), 0);
-	assert_int_equal(sig_tracker_visibility(t, &j48, false, 0, 7000), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s24, false, 0, 0, 7000), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s22, false, 0, 0, 7000), 0);
+	assert_int_equal(sig_tracker_visibility(t, &s21, false, 0, 0, 7000), 0);
+	assert_int_equal(sig_tracker_visibility(t, &j48, false, 0, 0, 7000), 0);
 	const char *all[] = {"country:KP", "country:CN", "country:JP", A, P, G};
 	for (unsigned i = 0; i < 6; i++)
 		for (int sig = SIG_VISIBLE_SLASH24; sig <= SIG_ORIGIN_ASNS; sig++)

@@ -1,0 +1,552 @@
+/*
+ * DOC: the BGP side of the daemon: listeners on [bgp] listen, one session
+ * (src/peer) per [neighbor NAME], its TCP connection a libevent
+ * bufferevent.
+ *
+ * A connection is accepted only from a configured neighbor's address, and
+ * only while that neighbor has no connection; anything else is closed at
+ * once (logged, rate-limited).  Active neighbors (passive = no) are dialled
+ * when their session asks.  Every message received goes to the feed: it is
+ * archived as received and, when the session accepted it, decoded into the
+ * pipeline.  RFC 7606: an UPDATE classified treat-as-withdraw has its
+ * announcements applied as withdrawals; attribute-discard UPDATEs are
+ * applied (the MRT decoder drops malformed attributes itself); a message
+ * that reset the session is only archived.  Entering Established and
+ * leaving it become MRT state changes, so the RIB drops a peer's routes
+ * when its session ends (graceful restart's stale routes are not kept).
+ */
+#include "serve/serve_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "peer/peer.h"
+
+#define MAX_LISTENERS CONF_MAX_REPEAT
+
+struct nbr {
+	struct server *s;
+	struct conf_neighbor cfg; /* a copy: reloads free the config */
+	struct peer *peer;
+	struct bufferevent *bev;
+	bool closing;		/* free bev once its output is written */
+	struct bgp_addr local;	/* our address on the connection */
+	struct event *timer;	/* at peer_next_deadline() */
+	bool stale;		/* not in the config being applied */
+	enum peer_state last;	/* for MRT state changes */
+	int64_t established_ms; /* when the session reached Established */
+	struct lo_ratelimit rl;
+};
+
+struct bgp_side {
+	struct evconnlistener *lis[MAX_LISTENERS];
+	unsigned n_lis;
+	struct nbr **v;
+	unsigned n;
+	struct lo_ratelimit rl;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void addr_text(const struct bgp_addr *a, char *buf)
+{
+	bgp_fmt_addr(a, buf);
+}
+
+/* ---------------------------------------------------------------- connection */
+
+static void arm(struct nbr *n)
+{
+	int64_t at = peer_next_deadline(n->peer), now = mono_ms();
+	if (at == INT64_MAX) {
+		evtimer_del(n->timer);
+		return;
+	}
+	int64_t d = at > now ? at - now : 0;
+	struct timeval tv = {(time_t)(d / 1000), (suseconds_t)(d % 1000) * 1000};
+	evtimer_add(n->timer, &tv);
+}
+
+static void drop_bev(struct nbr *n)
+{
+	if (n->bev)
+		bufferevent_free(n->bev);
+	n->bev = NULL;
+	n->closing = false;
+}
+
+/* Close once what the session queued (a NOTIFICATION) is written. */
+static void close_after_write(struct nbr *n)
+{
+	if (!n->bev)
+		return;
+	if (!evbuffer_get_length(bufferevent_get_output(n->bev)))
+		drop_bev(n);
+	else
+		n->closing = true;
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct nbr *n = arg;
+	(void)bev;
+	if (n->closing)
+		drop_bev(n);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct nbr *n = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t buf[16384];
+	int got;
+	while (n->bev == bev && (got = evbuffer_remove(in, buf, sizeof(buf))) > 0) {
+		if (n->closing)
+			continue; /* the session ended: ignore the rest */
+		peer_input(n->peer, buf, (size_t)got, mono_ms());
+	}
+	arm(n);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct nbr *n = arg;
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		memset(&n->local, 0, sizeof(n->local));
+		if (!getsockname(bufferevent_getfd(bev), (struct sockaddr *)&ss, &sl)) {
+			if (ss.ss_family == AF_INET) {
+				n->local.family = 4;
+				memcpy(n->local.b, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			} else if (ss.ss_family == AF_INET6) {
+				n->local.family = 6;
+				memcpy(n->local.b, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			}
+		}
+		if (peer_connected(n->peer, mono_ms()))
+			drop_bev(n);
+		arm(n);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		drop_bev(n);
+		peer_tcp_lost(n->peer, mono_ms());
+		arm(n);
+	}
+}
+
+static void setup_bev(struct nbr *n, struct bufferevent *bev)
+{
+	n->bev = bev;
+	n->closing = false;
+	bufferevent_setcb(bev, on_read, on_write, on_event, n);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/* ---------------------------------------------------------------- session callbacks */
+
+static int cb_send(void *ctx, const uint8_t *p, size_t len)
+{
+	struct nbr *n = ctx;
+	if (!n->bev || n->closing)
+		return -1;
+	return bufferevent_write(n->bev, p, len) ? -1 : 0;
+}
+
+static void mrt_head(struct nbr *n, struct mrt_bgp4mp *h)
+{
+	const struct peer_neg *neg = peer_negotiated(n->peer);
+	memset(h, 0, sizeof(*h));
+	serve_now(&h->time, &h->usec);
+	h->et = true;
+	h->peer_asn = neg && neg->peer_asn ? neg->peer_asn : n->cfg.asn;
+	h->local_asn = n->s->conf->has_bgp_asn ? n->s->conf->bgp_asn : 0;
+	h->peer_addr = n->cfg.address;
+	h->local_addr = n->local;
+	if (h->local_addr.family != h->peer_addr.family) {
+		memset(&h->local_addr, 0, sizeof(h->local_addr));
+		h->local_addr.family = h->peer_addr.family;
+	}
+}
+
+static void cb_message(void *ctx, const struct peer_msg *m)
+{
+	struct nbr *n = ctx;
+	const struct peer_neg *neg = peer_negotiated(n->peer);
+	struct mrt_bgp4mp h;
+	unsigned flags = 0;
+
+	mrt_head(n, &h);
+	if (neg && !neg->as4)
+		flags |= MRT_MSG_AS2;
+	if (neg && (neg->addpath_ipv4 || neg->addpath_ipv6))
+		flags |= MRT_MSG_ADDPATH;
+	if (m->verdict != PEER_VERDICT_OK) {
+		char a[BGP_ADDR_STRLEN];
+		addr_text(&n->cfg.address, a);
+		lo_log_rl(&n->rl, LO_LOG_WARN,
+			  "neighbor %s (%s AS%" PRIu32 "): message type %u: %s: %s", n->cfg.name, a,
+			  n->cfg.asn, m->type, peer_verdict_name(m->verdict),
+			  m->update ? m->update->reason : "rejected by the FSM");
+	}
+	if (m->update && m->update->eor) {
+		char a[BGP_ADDR_STRLEN];
+		addr_text(&n->cfg.address, a);
+		lo_log(LO_LOG_WARN,
+		       "neighbor %s (%s): End-of-RIB AFI %u SAFI %u: %" PRIu64
+		       " prefixes received, %.3f s after Established",
+		       n->cfg.name, a, m->update->eor_afi, m->update->eor_safi,
+		       peer_stats_get(n->peer)->rx_prefixes,
+		       (double)(mono_ms() - n->established_ms) / 1000.0);
+	}
+	enum feed_apply how = m->verdict == PEER_VERDICT_SESSION_RESET	     ? FEED_ARCHIVE_ONLY
+			      : m->verdict == PEER_VERDICT_TREAT_AS_WITHDRAW ? FEED_AS_WITHDRAW
+									     : FEED_APPLY;
+	feed_message(&n->s->feed, &h, m->data, m->len, flags, how);
+}
+
+static void cb_state(void *ctx, enum peer_state from, enum peer_state to, const char *reason)
+{
+	struct nbr *n = ctx;
+	char a[BGP_ADDR_STRLEN];
+	struct mrt_bgp4mp h;
+
+	addr_text(&n->cfg.address, a);
+	if (to == PEER_ESTABLISHED)
+		n->established_ms = mono_ms();
+	if (to == PEER_ESTABLISHED || from == PEER_ESTABLISHED)
+		lo_log(LO_LOG_WARN, "neighbor %s (%s AS%" PRIu32 "): %s -> %s: %s", n->cfg.name, a,
+		       n->cfg.asn, peer_state_name(from), peer_state_name(to), reason);
+	else
+		lo_log(LO_LOG_INFO, "neighbor %s (%s AS%" PRIu32 "): %s -> %s: %s", n->cfg.name, a,
+		       n->cfg.asn, peer_state_name(from), peer_state_name(to), reason);
+	/* RFC 6396 state numbers: Idle 1 .. Established 6 */
+	if (to == PEER_ESTABLISHED || from == PEER_ESTABLISHED) {
+		mrt_head(n, &h);
+		/* stopping the daemon archives the session's end but is not an
+		 * outage of everything the neighbor carried */
+		feed_state(&n->s->feed, &h, (uint16_t)(from + 1), (uint16_t)(to + 1),
+			   n->s->stopping ? FEED_ARCHIVE_ONLY : FEED_APPLY);
+	}
+	if ((to == PEER_IDLE || to == PEER_ACTIVE || to == PEER_CONNECT) && from >= PEER_OPENSENT)
+		close_after_write(n);
+	n->last = to;
+}
+
+static void cb_connect(void *ctx)
+{
+	struct nbr *n = ctx;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	memset(&ss, 0, sizeof(ss));
+	if (n->cfg.address.family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(n->cfg.port);
+		memcpy(&sin->sin_addr, n->cfg.address.b, 4);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(n->cfg.port);
+		memcpy(&sin6->sin6_addr, n->cfg.address.b, 16);
+		sl = sizeof(*sin6);
+	}
+	drop_bev(n);
+	struct bufferevent *bev = bufferevent_socket_new(n->s->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		peer_tcp_lost(n->peer, mono_ms());
+		return;
+	}
+	setup_bev(n, bev);
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, (int)sl)) {
+		drop_bev(n);
+		/* not from inside the session's callback: the timer reports it */
+		event_active(n->timer, EV_TIMEOUT, 0);
+	}
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct nbr *n = arg;
+	(void)fd;
+	(void)what;
+	int64_t now = mono_ms();
+	if (!n->bev && (peer_state(n->peer) == PEER_CONNECT))
+		peer_tcp_lost(n->peer, now); /* the connect attempt failed at once */
+	peer_tick(n->peer, now);
+	arm(n);
+}
+
+/* ---------------------------------------------------------------- neighbors */
+
+static void nbr_free(struct nbr *n)
+{
+	if (!n)
+		return;
+	drop_bev(n);
+	if (n->timer)
+		event_free(n->timer);
+	peer_free(n->peer);
+	free(n);
+}
+
+static struct nbr *nbr_new(struct server *s, const struct conf_neighbor *c, struct lo_err *err)
+{
+	struct nbr *n = calloc(1, sizeof(*n));
+	struct peer_opts po;
+	char a[BGP_ADDR_STRLEN];
+	if (!n) {
+		lo_err_set(err, LO_ENOMEM, LO_NOOFF, "out of memory");
+		return NULL;
+	}
+	n->s = s;
+	n->cfg = *c;
+	n->rl = (struct lo_ratelimit)LO_RATELIMIT_INIT(10, 10);
+	peer_opts_init(&po);
+	addr_text(&c->address, a);
+	snprintf(po.name, sizeof(po.name), "%.15s %.46s", c->name, a);
+	po.local_asn = s->conf->bgp_asn;
+	memcpy(po.router_id, s->conf->bgp_router_id.b, 4);
+	po.remote = c->address;
+	po.remote_asn = c->asn;
+	po.hold_time = c->hold_time;
+	po.passive = c->passive;
+	if (c->passive) /* a collector takes a router back at once after a reset */
+		po.idle_hold_ms = 100;
+	struct peer_cbs cbs = {.ctx = n,
+			       .send = cb_send,
+			       .on_message = cb_message,
+			       .on_state = cb_state,
+			       .connect = cb_connect};
+	if (peer_new(&n->peer, &po, &cbs, err) || !(n->timer = evtimer_new(s->base, on_timer, n))) {
+		nbr_free(n);
+		return NULL;
+	}
+	peer_start(n->peer, mono_ms());
+	arm(n);
+	return n;
+}
+
+static struct nbr *nbr_by_addr(struct bgp_side *b, const struct bgp_addr *a)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->v[i]->cfg.address.family == a->family &&
+		    !memcmp(b->v[i]->cfg.address.b, a->b, a->family == 4 ? 4 : 16))
+			return b->v[i];
+	return NULL;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int sl,
+		      void *arg)
+{
+	struct server *s = arg;
+	struct bgp_side *b = s->bgp;
+	struct bgp_addr a;
+	char text[BGP_ADDR_STRLEN];
+	(void)l;
+	(void)sl;
+	memset(&a, 0, sizeof(a));
+	if (sa->sa_family == AF_INET) {
+		a.family = 4;
+		memcpy(a.b, &((struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const uint8_t *v6 = (const uint8_t *)&((struct sockaddr_in6 *)sa)->sin6_addr;
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (!memcmp(v6, mapped, 12)) {
+			a.family = 4;
+			memcpy(a.b, v6 + 12, 4);
+		} else {
+			a.family = 6;
+			memcpy(a.b, v6, 16);
+		}
+	}
+	struct nbr *n = a.family ? nbr_by_addr(b, &a) : NULL;
+	addr_text(&a, text);
+	if (!n || n->bev) {
+		lo_log_rl(&b->rl, LO_LOG_WARN, "BGP connection from %s refused: %s", text,
+			  n ? "the neighbor has a connection already"
+			    : "not a configured neighbor");
+		evutil_closesocket(fd);
+		return;
+	}
+	struct bufferevent *bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		evutil_closesocket(fd);
+		return;
+	}
+	struct sockaddr_storage ss;
+	socklen_t ssl = sizeof(ss);
+	memset(&n->local, 0, sizeof(n->local));
+	if (!getsockname(fd, (struct sockaddr *)&ss, &ssl) && ss.ss_family == AF_INET) {
+		n->local.family = 4;
+		memcpy(n->local.b, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	}
+	setup_bev(n, bev);
+	if (peer_connected(n->peer, mono_ms())) {
+		lo_log_rl(&b->rl, LO_LOG_WARN, "BGP connection from %s refused: session %s", text,
+			  peer_state_name(peer_state(n->peer)));
+		drop_bev(n);
+	}
+	arm(n);
+}
+
+/* ---------------------------------------------------------------- side */
+
+static int add_nbr(struct server *s, const struct conf_neighbor *c, struct lo_err *err)
+{
+	struct bgp_side *b = s->bgp;
+	struct nbr **v = realloc(b->v, (b->n + 1) * sizeof(*v));
+	if (!v)
+		return lo_err_set(err, LO_ENOMEM, LO_NOOFF, "out of memory");
+	b->v = v;
+	if (!(b->v[b->n] = nbr_new(s, c, err)))
+		return err->code ? err->code : LO_ENOMEM;
+	b->n++;
+	return 0;
+}
+
+int bgp_side_new(struct server *s, struct lo_err *err)
+{
+	const struct conf *c = s->conf;
+	struct bgp_side *b = calloc(1, sizeof(*b));
+	if (!b)
+		return lo_err_set(err, LO_ENOMEM, LO_NOOFF, "out of memory");
+	b->rl = (struct lo_ratelimit)LO_RATELIMIT_INIT(10, 10);
+	s->bgp = b;
+	for (size_t i = 0; i < c->n_bgp_listen && i < MAX_LISTENERS; i++) {
+		const struct conf_endpoint *e = &c->bgp_listen[i];
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char text[80];
+		memset(&ss, 0, sizeof(ss));
+		conf_endpoint_fmt(e, text, sizeof(text));
+		if (e->addr.family == 4) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(e->port);
+			memcpy(&sin->sin_addr, e->addr.b, 4);
+			sl = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(e->port);
+			memcpy(&sin6->sin6_addr, e->addr.b, 16);
+			sl = sizeof(*sin6);
+		}
+		b->lis[b->n_lis] = evconnlistener_new_bind(
+			s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 64,
+			(struct sockaddr *)&ss, (int)sl);
+		if (!b->lis[b->n_lis])
+			return lo_err_set(err, LO_EIO, LO_NOOFF, "BGP listen %s: %s", text,
+					  strerror(errno));
+		b->n_lis++;
+		lo_log(LO_LOG_INFO, "BGP listening on %s", text);
+	}
+	for (size_t i = 0; i < c->n_neighbors; i++)
+		if (add_nbr(s, &c->neighbors[i], err))
+			return err->code;
+	return 0;
+}
+
+static bool same_nbr(const struct conf_neighbor *a, const struct conf_neighbor *b)
+{
+	return !strcmp(a->name, b->name) && a->asn == b->asn && a->port == b->port &&
+	       a->hold_time == b->hold_time && a->passive == b->passive &&
+	       a->address.family == b->address.family && !memcmp(a->address.b, b->address.b, 16);
+}
+
+void bgp_side_reload(struct server *s)
+{
+	struct bgp_side *b = s->bgp;
+	const struct conf *c = s->conf;
+	struct lo_err err;
+	if (!b)
+		return;
+	for (unsigned i = 0; i < b->n; i++)
+		b->v[i]->stale = true;
+	for (size_t k = 0; k < c->n_neighbors; k++) {
+		bool kept = false;
+		for (unsigned i = 0; i < b->n && !kept; i++)
+			if (b->v[i]->stale && same_nbr(&b->v[i]->cfg, &c->neighbors[k])) {
+				b->v[i]->stale = false;
+				b->v[i]->cfg = c->neighbors[k];
+				kept = true;
+			}
+		if (!kept && add_nbr(s, &c->neighbors[k], &err))
+			lo_log(LO_LOG_ERROR, "neighbor %s: %s", c->neighbors[k].name, err.msg);
+		else if (!kept)
+			lo_log(LO_LOG_WARN, "neighbor %s: added", c->neighbors[k].name);
+	}
+	unsigned j = 0;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct nbr *n = b->v[i];
+		if (!n->stale) {
+			b->v[j++] = n;
+			continue;
+		}
+		lo_log(LO_LOG_WARN, "neighbor %s: removed from the config", n->cfg.name);
+		peer_close(n->peer, PEER_CEASE_DECONFIGURED, "removed from the configuration",
+			   mono_ms());
+		if (n->bev)
+			evbuffer_write(bufferevent_get_output(n->bev), bufferevent_getfd(n->bev));
+		nbr_free(n);
+	}
+	b->n = j;
+}
+
+void bgp_side_tick(struct server *s)
+{
+	(void)s; /* each session has its own timer */
+}
+
+void bgp_side_free(struct server *s)
+{
+	struct bgp_side *b = s->bgp;
+	if (!b)
+		return;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct nbr *n = b->v[i];
+		char a[BGP_ADDR_STRLEN];
+		const struct peer_stats *st = peer_stats_get(n->peer);
+		if (peer_state(n->peer) >= PEER_OPENSENT)
+			peer_close(n->peer, PEER_CEASE_ADMIN_SHUTDOWN, "lightsout is stopping",
+				   mono_ms());
+		if (n->bev) /* the loop has stopped: write the NOTIFICATION now */
+			evbuffer_write(bufferevent_get_output(n->bev), bufferevent_getfd(n->bev));
+		addr_text(&n->cfg.address, a);
+		lo_log(LO_LOG_WARN,
+		       "neighbor %s (%s): %" PRIu64 " UPDATEs (%" PRIu64 " ok, %" PRIu64
+		       " attribute-discard, %" PRIu64 " treat-as-withdraw, %" PRIu64
+		       " session-reset), %" PRIu64 " sessions established",
+		       n->cfg.name, a,
+		       st->total_updates[0] + st->total_updates[1] + st->total_updates[2] +
+			       st->total_updates[3],
+		       st->total_updates[0], st->total_updates[1], st->total_updates[2],
+		       st->total_updates[3], st->established);
+		nbr_free(n);
+	}
+	for (unsigned i = 0; i < b->n_lis; i++)
+		evconnlistener_free(b->lis[i]);
+	lo_log_flush(&b->rl);
+	free(b->v);
+	free(b);
+	s->bgp = NULL;
+}
