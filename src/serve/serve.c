@@ -173,8 +173,10 @@ out:
 		watch_stats(s.watch, &st);
 		lo_log(LO_LOG_WARN,
 		       "lightsout serve: stopped: %" PRIu64 " records, %" PRIu64 " elems, %" PRIu64
-		       " events, %" PRIu64 " errors",
-		       s.feed.records, s.feed.elems, st.events, s.feed.errors + st.errors);
+		       " events, %" PRIu64 " errors; RIB: %zu peers, %zu routes, %zu/%zu visible "
+		       "IPv4/IPv6 prefixes",
+		       s.feed.records, s.feed.elems, st.events, s.feed.errors + st.errors,
+		       st.rib.peers, st.rib.routes, st.rib.visible[0], st.rib.visible[1]);
 	}
 	feed_fini(&s.feed);
 	recorder_free(rec);

@@ -3,7 +3,8 @@
 speaker (AS4837, router id 198.18.0.9) for the session-flap test: ROUNDS
 times it connects from LOCAL_ADDR to ADDR:PORT, exchanges OPEN and
 KEEPALIVE, announces PREFIXES /24s (the four KP /24s first) in UPDATEs of up
-to 500 prefixes, then ends the session: odd rounds with a Cease
+to 500 prefixes, sends one malformed UPDATE (ORIGIN 5, announcing the first
+KP /24: treat-as-withdraw under RFC 7606), then ends the session: odd rounds with a Cease
 NOTIFICATION, even rounds by closing the TCP connection.  Prints one line
 per round; exits 1 if a session does not come up within 5 s."""
 import socket, struct, sys, time
@@ -28,9 +29,9 @@ def prefixes():
         i += 1
     return out
 
-def update(pfx):
+def update(pfx, origin=0):
     path = struct.pack("!BB", 2, 2) + struct.pack("!II", 4837, 131279)
-    attrs = bytes([0x40, 1, 1, 0]) + bytes([0x40, 2, len(path)]) + path
+    attrs = bytes([0x40, 1, 1, origin]) + bytes([0x40, 2, len(path)]) + path
     attrs += bytes([0x40, 3, 4]) + socket.inet_aton("198.18.0.9")
     nlri = b"".join(bytes([24, a, b, c]) for a, b, c in pfx)
     return msg(2, struct.pack("!H", 0) + struct.pack("!H", len(attrs)) + attrs + nlri)
@@ -67,6 +68,9 @@ def session(r):
         raise EOFError(f"expected KEEPALIVE, got type {t}")
     for i in range(0, len(pfx), 500):
         s.sendall(update(pfx[i:i + 500]))
+    # a malformed UPDATE (ORIGIN 5): RFC 7606 treat-as-withdraw, no reset
+    s.sendall(update(pfx[:1], origin=5))
+    s.sendall(msg(4, b""))
     if r % 2:
         s.sendall(msg(3, bytes([6, 2])))  # Cease, administrative shutdown
     time.sleep(0.02)

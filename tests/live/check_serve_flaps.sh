@@ -1,5 +1,6 @@
 #!/bin/bash
-# check_serve_flaps.sh LIGHTSOUT — 100 session resets, then SIGHUP reloads: a minimal speaker
+# check_serve_flaps.sh LIGHTSOUT — 100 session resets, each with a malformed
+# UPDATE (treat-as-withdraw, counted, no reset), then SIGHUP reloads: a minimal speaker
 # (tests/live/bgp_flapper.py) connects to `lightsout serve`, announces 2,000
 # prefixes and ends the session (a Cease NOTIFICATION or a dropped TCP
 # connection, alternately), 100 times.  Every session must come up; the
@@ -72,6 +73,9 @@ grep -q "neighbor extra: removed from the config" "$tmp/serve.log" || { echo "FA
 up=$(grep -c -- "-> Established" "$tmp/serve.log")
 [ "$up" -eq 100 ] || { echo "FAIL: $up sessions established, want 100"; fail=1; }
 stop_serve
+# one malformed UPDATE per session: treat-as-withdraw, counted, no reset
+grep -q "neighbor flapper (127.0.0.4): [0-9]* UPDATEs (.* 0 attribute-discard, 100 treat-as-withdraw, 0 session-reset), 100 sessions established" \
+	"$tmp/serve.log" || { echo "FAIL: RFC 7606 counts: $(grep 'neighbor flapper (' "$tmp/serve.log")"; fail=1; }
 # every session's routes went with it: the last stored bin has no visible KP /24
 v=$(sqlite3 "$tmp/live.db" "SELECT s.value FROM series s JOIN entity e ON e.id = s.entity
 	WHERE e.spec = 'country:KP' AND s.signal = 'bgp.visible_slash24'
