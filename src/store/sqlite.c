@@ -142,6 +142,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->put_series);
 	sqlite3_finalize(s->ins_event);
 	sqlite3_finalize(s->upd_event);
+	sqlite3_finalize(s->del_event);
 	sqlite3_close(s->db);
 	free(s);
 }
