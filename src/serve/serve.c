@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -35,6 +36,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	watch_commit(s->watch);
 	if (s->feed.rec)
 		recorder_rotate(s->feed.rec, now);
+	if (s->trim) { /* glibc keeps freed route arrays otherwise */
+		s->trim = false;
+		malloc_trim(0);
+	}
 	bgp_side_tick(s);
 }
 

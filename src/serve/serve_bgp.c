@@ -245,6 +245,8 @@ static void cb_state(void *ctx, enum peer_state from, enum peer_state to, const 
 		feed_state(&n->s->feed, &h, (uint16_t)(from + 1), (uint16_t)(to + 1),
 			   n->s->stopping ? FEED_ARCHIVE_ONLY : FEED_APPLY);
 	}
+	if (from == PEER_ESTABLISHED)
+		n->s->trim = true;
 	if ((to == PEER_IDLE || to == PEER_ACTIVE || to == PEER_CONNECT) && from >= PEER_OPENSENT)
 		close_after_write(n);
 	n->last = to;

@@ -93,6 +93,7 @@ struct server {
 	struct bgp_side *bgp;
 	struct bmp_side *bmp;
 	bool stopping;
+	bool trim; /* a session's routes went: give the freed memory back (next tick) */
 	char collector_names[SERVE_MAX_COLLECTORS][64]; /* 0 "bgp", then "bmp:NAME" */
 };
 
