@@ -18,8 +18,13 @@
  *   slot and a hit one path.
  * - A slab carves 256 KiB chunks into blocks of 4-byte units, keeps a free
  *   list per block size and names blocks by 32-bit handles (chunk, offset):
- *   no malloc per prefix or path, and no malloc overhead.
- * Callbacks must not modify the RIB (queries are fine).
+ *   no malloc per prefix or path, and no malloc overhead.  The route slab
+ *   is compacted when a quarter of it is free (routes_compact()).
+ * An update waits for two cache misses in a row (prefix slot, then route
+ * block), with the path's slot and the path loaded meanwhile; dropping the
+ * reference of a replaced path is deferred and batched (paths_flush()).
+ * Callbacks must not modify the RIB (queries are fine).  docs/rib.md has
+ * the figures.
  */
 #include "rib/rib.h"
 #include "rib/rib_int.h"
@@ -45,6 +50,7 @@ struct slab {
 	size_t bytes;		       /* chunk memory held */
 	size_t small_units;	       /* units in chunks carved into blocks */
 	size_t live_units;	       /* of which in blocks in use */
+	size_t garbage_floor;	       /* free units just after the last compaction */
 };
 
 static inline void *slab_ptr(const struct slab *s, uint32_t h)
@@ -461,7 +467,7 @@ static uint32_t route_cap(uint32_t n)
 	return c > 65535 ? 65535 : c;
 }
 
-/* Load @e's route block: peer ids and path ids, one or two cache lines for up to 10 routes. */
+/* Load @e's route block: its first and its last cache line (peer ids, path ids). */
 static inline void route_prefetch(const struct rib *r, const struct pfx *e)
 {
 	const uint8_t *b = slab_ptr(&r->routes_slab, e->routes);
@@ -613,10 +619,14 @@ out:
 
 static void routes_maybe_compact(struct rib *r)
 {
-	const struct slab *s = &r->routes_slab;
+	struct slab *s = &r->routes_slab;
 
-	if (s->small_units >= 8 * SLAB_CHUNK && slab_garbage(s) * 4 > s->small_units)
-		routes_compact(r);
+	if (s->small_units < 8 * SLAB_CHUNK || slab_garbage(s) <= s->garbage_floor ||
+	    (slab_garbage(s) - s->garbage_floor) * 4 <= s->small_units)
+		return;
+	routes_compact(r);
+	/* what compaction cannot take back (chunk ends) does not count next time */
+	s->garbage_floor = slab_garbage(s);
 }
 
 /* ---------------------------------------------------------------- paths */
@@ -1035,9 +1045,9 @@ int rib_announce(struct rib *r, int peer, const struct bgp_prefix *p, const uint
 	if ((rc = path_reserve(r)))
 		return rc;
 	/*
-	 * Three cache misses are in the way: the prefix's slot, then its
-	 * route block, and the path's slot, then the path.  Start both chains
-	 * before waiting for either.
+	 * Four cache misses are in the way, in two chains: the prefix's slot,
+	 * then its route block; the path's slot, then the path.  Start both
+	 * chains before waiting for either.
 	 */
 	uint32_t h = pfx_hash(p->addr.b, p->len, fi), ph = bytes_hash(path, path_len);
 	if (t->nslots)
@@ -1165,7 +1175,7 @@ static bool down_push(struct rib *r, int fi, const struct pfx *e, uint32_t origi
 
 static void down_report(struct rib *r, int peer, uint32_t time)
 {
-	for (size_t off = 0; off < r->down_len;) {
+	for (size_t off = 0; r->o.on_route && off < r->down_len;) {
 		const uint8_t *q = r->down + off;
 		struct bgp_prefix p;
 		uint32_t origin;
