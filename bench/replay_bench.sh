@@ -12,7 +12,9 @@
 # withdrawals, written by `lightsout simulate`.  Then, in one run:
 #   replay      `lightsout replay` of the archive (RIB, all signals of every
 #               country, detectors, SQLite store): total time, update elems/s
-#               after the RIB is loaded (as replay reports it), peak RSS / route
+#               after the RIB is loaded (as replay reports it), peak RSS / route;
+#               once with the default geo (libloc, ~70 MB of it in memory) and
+#               once with the 2014 APNIC delegated file
 #   rib_load    the RIB alone (bench/rib_load): update elems/s, the RIB's own
 #               bytes per route, and the process's peak RSS / route
 #   bgpdump     `bgpdump -m` of the same files (decoding and printing only,
@@ -65,6 +67,16 @@ printf '  wall %.1f s, peak RSS %d MB = %.1f B per route (%s routes)\n' "$replay
 	$((rss / 1024)) "$(echo "$rss * 1024 / $routes" | bc -l)" "$routes"
 
 echo
+echo "== lightsout replay --geo rir:(APNIC 2014): the same without the libloc database in memory"
+/usr/bin/time -f "maxrss_kb %M" "$lightsout" replay --db "$tmp/db2" \
+	--geo "rir:$root/tests/data/rir/ipzone__delegated-apnic-latest.2014-06-30.gz" "$tmp/arch" \
+	> /dev/null 2> "$tmp/replay2.err"
+rss2=$(awk '/^maxrss_kb/ { print $2 }' "$tmp/replay2.err")
+ups2=$(grep -o 'elems, [0-9]*/s' "$tmp/replay2.err" | head -1 | grep -o '[0-9]*/s' | tr -d /s)
+printf '  update elems/s %s, peak RSS %d MB = %.1f B per route\n' "$ups2" $((rss2 / 1024)) \
+	"$(echo "$rss2 * 1024 / $routes" | bc -l)"
+
+echo
 echo "== rib_load (the RIB alone)"
 /usr/bin/time -f "maxrss_kb %M" "$rib_load" "$tmp"/arch/RIBS/* "$tmp"/arch/UPDATES/* \
 	> "$tmp/rib.out" 2> "$tmp/rib.err" || true
@@ -87,7 +99,8 @@ printf '  %.1f s (glibc-tuned, see mrt_bench.sh)\n' "$bgpdump_s"
 echo
 echo "== summary"
 printf '  update elems/s after the RIB is loaded: %s (goal >= 2000000)\n' "${ups:-?}"
-printf '  bytes per route, whole replay process: %.1f (goal <= 32)\n' \
-	"$(echo "$rss * 1024 / $routes" | bc -l)"
+printf '  bytes per route, whole replay process: %.1f with libloc, %.1f with RIR files (goal <= 32)\n' \
+	"$(echo "$rss * 1024 / $routes" | bc -l)" "$(echo "$rss2 * 1024 / $routes" | bc -l)"
+printf '  bytes per route, the RIB (rib_load peak RSS): %.1f\n' "$(echo "$rib_rss * 1024 / $routes" | bc -l)"
 printf '  bgpdump -m time / lightsout replay time: %.2fx\n' \
 	"$(echo "$bgpdump_s / $replay_s" | bc -l)"
