@@ -3,7 +3,11 @@
  */
 #include "serve/serve_int.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,66 @@ void serve_now(uint32_t *sec, uint32_t *usec)
 	*sec = (uint32_t)tv.tv_sec;
 	if (usec)
 		*usec = (uint32_t)tv.tv_usec;
+}
+
+socklen_t serve_sockaddr(const struct bgp_addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->b, 4);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	memcpy(&sin6->sin6_addr, a->b, 16);
+	return sizeof(*sin6);
+}
+
+uint16_t serve_addr_of(const struct sockaddr *sa, struct bgp_addr *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+		a->family = 4;
+		memcpy(a->b, &sin->sin_addr, 4);
+		return ntohs(sin->sin_port);
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		const uint8_t *v6 = (const uint8_t *)&sin6->sin6_addr;
+		if (!memcmp(v6, mapped, 12)) { /* an IPv4 peer on an IPv6 socket */
+			a->family = 4;
+			memcpy(a->b, v6 + 12, 4);
+		} else {
+			a->family = 6;
+			memcpy(a->b, v6, 16);
+		}
+		return ntohs(sin6->sin6_port);
+	}
+	return 0;
+}
+
+struct evconnlistener *serve_listen(struct server *s, const struct conf_endpoint *e,
+				    evconnlistener_cb cb, void *arg, const char *what,
+				    struct lo_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = serve_sockaddr(&e->addr, e->port, &ss);
+	char text[80];
+	conf_endpoint_fmt(e, text, sizeof(text));
+	struct evconnlistener *l =
+		evconnlistener_new_bind(s->base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+					64, (struct sockaddr *)&ss, (int)sl);
+	if (!l)
+		lo_err_set(err, LO_EIO, LO_NOOFF, "%s listen %s: %s", what, text, strerror(errno));
+	else
+		lo_log(LO_LOG_INFO, "%s listening on %s", what, text);
+	return l;
 }
 
 /* Every second: time moves on for the detectors, the store commits. */

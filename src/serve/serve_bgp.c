@@ -131,15 +131,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		memset(&n->local, 0, sizeof(n->local));
-		if (!getsockname(bufferevent_getfd(bev), (struct sockaddr *)&ss, &sl)) {
-			if (ss.ss_family == AF_INET) {
-				n->local.family = 4;
-				memcpy(n->local.b, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-			} else if (ss.ss_family == AF_INET6) {
-				n->local.family = 6;
-				memcpy(n->local.b, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-			}
-		}
+		if (!getsockname(bufferevent_getfd(bev), (struct sockaddr *)&ss, &sl))
+			serve_addr_of((struct sockaddr *)&ss, &n->local);
 		if (peer_connected(n->peer, mono_ms()))
 			drop_bev(n);
 		arm(n);
@@ -256,21 +249,7 @@ static void cb_connect(void *ctx)
 {
 	struct nbr *n = ctx;
 	struct sockaddr_storage ss;
-	socklen_t sl;
-	memset(&ss, 0, sizeof(ss));
-	if (n->cfg.address.family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(n->cfg.port);
-		memcpy(&sin->sin_addr, n->cfg.address.b, 4);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(n->cfg.port);
-		memcpy(&sin6->sin6_addr, n->cfg.address.b, 16);
-		sl = sizeof(*sin6);
-	}
+	socklen_t sl = serve_sockaddr(&n->cfg.address, n->cfg.port, &ss);
 	drop_bev(n);
 	struct bufferevent *bev = bufferevent_socket_new(n->s->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
@@ -365,21 +344,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	char text[BGP_ADDR_STRLEN];
 	(void)l;
 	(void)sl;
-	memset(&a, 0, sizeof(a));
-	if (sa->sa_family == AF_INET) {
-		a.family = 4;
-		memcpy(a.b, &((struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const uint8_t *v6 = (const uint8_t *)&((struct sockaddr_in6 *)sa)->sin6_addr;
-		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		if (!memcmp(v6, mapped, 12)) {
-			a.family = 4;
-			memcpy(a.b, v6 + 12, 4);
-		} else {
-			a.family = 6;
-			memcpy(a.b, v6, 16);
-		}
-	}
+	serve_addr_of(sa, &a);
 	struct nbr *n = a.family ? nbr_by_addr(b, &a) : NULL;
 	addr_text(&a, text);
 	if (!n || n->bev) {
@@ -397,10 +362,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	struct sockaddr_storage ss;
 	socklen_t ssl = sizeof(ss);
 	memset(&n->local, 0, sizeof(n->local));
-	if (!getsockname(fd, (struct sockaddr *)&ss, &ssl) && ss.ss_family == AF_INET) {
-		n->local.family = 4;
-		memcpy(n->local.b, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-	}
+	if (!getsockname(fd, (struct sockaddr *)&ss, &ssl))
+		serve_addr_of((struct sockaddr *)&ss, &n->local);
 	setup_bev(n, bev);
 	if (peer_connected(n->peer, mono_ms())) {
 		lo_log_rl(&b->rl, LO_LOG_WARN, "BGP connection from %s refused: session %s", text,
@@ -434,33 +397,10 @@ int bgp_side_new(struct server *s, struct lo_err *err)
 	b->rl = (struct lo_ratelimit)LO_RATELIMIT_INIT(10, 10);
 	s->bgp = b;
 	for (size_t i = 0; i < c->n_bgp_listen && i < MAX_LISTENERS; i++) {
-		const struct conf_endpoint *e = &c->bgp_listen[i];
-		struct sockaddr_storage ss;
-		socklen_t sl;
-		char text[80];
-		memset(&ss, 0, sizeof(ss));
-		conf_endpoint_fmt(e, text, sizeof(text));
-		if (e->addr.family == 4) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(e->port);
-			memcpy(&sin->sin_addr, e->addr.b, 4);
-			sl = sizeof(*sin);
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons(e->port);
-			memcpy(&sin6->sin6_addr, e->addr.b, 16);
-			sl = sizeof(*sin6);
-		}
-		b->lis[b->n_lis] = evconnlistener_new_bind(
-			s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 64,
-			(struct sockaddr *)&ss, (int)sl);
+		b->lis[b->n_lis] = serve_listen(s, &c->bgp_listen[i], on_accept, s, "BGP", err);
 		if (!b->lis[b->n_lis])
-			return lo_err_set(err, LO_EIO, LO_NOOFF, "BGP listen %s: %s", text,
-					  strerror(errno));
+			return err->code;
 		b->n_lis++;
-		lo_log(LO_LOG_INFO, "BGP listening on %s", text);
 	}
 	for (size_t i = 0; i < c->n_neighbors; i++)
 		if (add_nbr(s, &c->neighbors[i], err))

@@ -150,17 +150,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 {
 	struct server *s = arg;
 	struct bmp_side *b = s->bmp;
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
+	struct bgp_addr a;
+	char host[BGP_ADDR_STRLEN] = "?";
+	unsigned port = serve_addr_of(sa, &a);
 	(void)l;
 	(void)sl;
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, host, sizeof(host));
-		port = ntohs(((struct sockaddr_in *)sa)->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
-		port = ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
-	}
+	if (a.family)
+		bgp_fmt_addr(&a, host);
 	if (b->n >= MAX_CONNS) {
 		lo_log_rl(&b->rl, LO_LOG_WARN, "BMP connection from %s refused: %d routers already",
 			  host, MAX_CONNS);
@@ -200,32 +196,8 @@ int bmp_side_new(struct server *s, struct lo_err *err)
 	s->bmp = b;
 	if (!cf->has_bmp_listen)
 		return 0;
-	const struct conf_endpoint *e = &cf->bmp_listen;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	char text[80];
-	memset(&ss, 0, sizeof(ss));
-	conf_endpoint_fmt(e, text, sizeof(text));
-	if (e->addr.family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(e->port);
-		memcpy(&sin->sin_addr, e->addr.b, 4);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(e->port);
-		memcpy(&sin6->sin6_addr, e->addr.b, 16);
-		sl = sizeof(*sin6);
-	}
-	b->lis = evconnlistener_new_bind(s->base, on_accept, s,
-					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
-					 (struct sockaddr *)&ss, (int)sl);
-	if (!b->lis)
-		return lo_err_set(err, LO_EIO, LO_NOOFF, "BMP listen %s: %s", text,
-				  strerror(errno));
-	lo_log(LO_LOG_INFO, "BMP listening on %s", text);
+	if (!(b->lis = serve_listen(s, &cf->bmp_listen, on_accept, s, "BMP", err)))
+		return err->code;
 	return 0;
 }
 

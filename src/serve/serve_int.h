@@ -7,6 +7,8 @@
 #define LO_SERVE_INT_H
 
 #include <event2/event.h>
+#include <event2/listener.h>
+#include <sys/socket.h>
 #include <stdint.h>
 
 #include "conf/conf.h"
@@ -99,6 +101,15 @@ struct server {
 
 /* Wall clock, seconds and microseconds. */
 void serve_now(uint32_t *sec, uint32_t *usec);
+
+/* serve_sockaddr() - @a and @port as a socket address; returns its length. */
+socklen_t serve_sockaddr(const struct bgp_addr *a, uint16_t port, struct sockaddr_storage *ss);
+/* serve_addr_of() - the address of @sa into @a (IPv4-mapped IPv6 as IPv4); returns the port. */
+uint16_t serve_addr_of(const struct sockaddr *sa, struct bgp_addr *a);
+/* serve_listen() - a TCP listener on @e calling @cb; logs it as "@what listening on ...". */
+struct evconnlistener *serve_listen(struct server *s, const struct conf_endpoint *e,
+				    evconnlistener_cb cb, void *arg, const char *what,
+				    struct lo_err *err);
 
 /*
  * The BGP side copies what it needs of s->conf: a reload frees the previous

@@ -49,7 +49,6 @@ struct wstate {
 
 struct ent {
 	int64_t store_id;
-	bool have;
 	uint32_t bin;
 	double counter_at_bin[SIG_COUNT];
 	struct wstate w[W_COUNT];
@@ -423,7 +422,6 @@ static struct ent *ent_get(struct watch *w, unsigned idx)
 		return NULL;
 	}
 	w->ents[idx] = x;
-	x->have = true;
 	x->bin = w->now - w->now % w->o.bin;
 	for (int s = SIG_ANNOUNCEMENTS; s < SIG_COUNT; s++)
 		x->counter_at_bin[s] = sig_tracker_value(w->sig, idx, (enum sig_id)s);
@@ -446,7 +444,7 @@ static void put_series(struct watch *w, struct ent *x, enum sig_id sig, uint32_t
 static void flush_bins(struct watch *w, unsigned idx, uint32_t t)
 {
 	struct ent *x = w->ents[idx];
-	while (x->have && t >= x->bin + w->o.bin) {
+	while (t >= x->bin + w->o.bin) {
 		bool v6 = sig_tracker_has_v6(w->sig, idx);
 		for (int s = 0; s < SIG_COUNT; s++) {
 			double v = sig_tracker_value(w->sig, idx, (enum sig_id)s);
