@@ -21,8 +21,14 @@ packages=(
 	libloc-dev libloc-database
 	# config file parser (src/conf); the daemon's event loop and HTTP (src/serve)
 	libinih-dev libevent-dev
+	# flows (src/flow): pcap reading for `lightsout flows`, webhooks (libcurl)
+	libpcap-dev libcurl4-openssl-dev
 	# real BGP daemons as peers in the net tests (tests/net), bc for bench/
 	bird2 gobgpd exabgp frr bc
+	# flow tests (tests/flow): reference decoder, real exporters, floods, replay,
+	# nfdump as a second collector, FastNetMon side by side in bench/
+	tshark softflowd fprobe pmacct hping3 tcpreplay nfdump nfdump-sflow fastnetmon
+	python3-scapy iproute2 procps
 	# second compiler, sanitizers and libFuzzer (clang 14 on Debian 12)
 	clang libclang-rt-14-dev
 	# lint.format ctest (skipped when clang-format is missing)

@@ -14,5 +14,6 @@ int cmd_events(int argc, char **argv);
 int cmd_series(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
 
 #endif

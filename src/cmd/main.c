@@ -19,6 +19,7 @@ static const char usage[] =
 	"  series    list a signal's binned values from the store\n"
 	"  simulate  write a RouteViews-style archive from a scenario spec\n"
 	"  serve     the daemon: BGP sessions and BMP into the same pipeline\n"
+	"  flows     decode NetFlow v5/v9, IPFIX and sFlow v5 packets from captures\n"
 	"\n"
 	"Run 'lightsout COMMAND --help' for the options of a command.\n";
 
@@ -30,6 +31,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{"mrt", cmd_mrt},	{"replay", cmd_replay},	    {"events", cmd_events},
 	{"series", cmd_series}, {"simulate", cmd_simulate}, {"serve", cmd_serve},
+	{"flows", cmd_flows},
 };
 
 int main(int argc, char **argv)
