@@ -3,6 +3,7 @@
  * §3).  Both work on a store another process is writing (WAL).
  */
 #include <getopt.h>
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,17 +106,46 @@ static int print_event(void *ctx, const struct store_event_row *r)
 	return 0;
 }
 
+/*
+ * flow_entity() - the entities of attack events: host:ADDR (normalised) and
+ * hostgroup:NAME; true when @arg is one (written to @spec).
+ */
+static bool flow_entity(const char *arg, char *spec, size_t n)
+{
+	if (!strncmp(arg, "hostgroup:", 10) && arg[10]) {
+		snprintf(spec, n, "%s", arg);
+		return true;
+	}
+	struct bgp_addr a = {0};
+	if (strncmp(arg, "host:", 5))
+		return false;
+	if (inet_pton(AF_INET, arg + 5, a.b) == 1)
+		a.family = 4;
+	else if (inet_pton(AF_INET6, arg + 5, a.b) == 1)
+		a.family = 6;
+	else
+		return false;
+	char text[BGP_ADDR_STRLEN];
+	bgp_fmt_addr(&a, text);
+	snprintf(spec, n, "host:%s", text);
+	return true;
+}
+
 static const char events_usage[] =
 	"usage: lightsout events [--db PATH] [--entity SPEC] [--since TIME]\n"
 	"                        [--format table|json|csv]\n"
 	"\n"
-	"List detected events, oldest first.  TIME: ISO 8601 UTC or unix seconds.\n";
+	"List detected events, oldest first.  TIME: ISO 8601 UTC or unix seconds.\n"
+	"SPEC: country:CC, asn:N, prefix:P, group:NAME, and for attacks host:ADDR\n"
+	"or hostgroup:NAME.\n";
 
 static const char series_usage[] =
 	"usage: lightsout series [--db PATH] --entity SPEC [--signal NAME] [--from TIME]\n"
 	"                        [--until TIME] [--format table|json|csv]\n"
 	"\n"
-	"List a signal's binned values (default signal bgp.visible_slash24).\n";
+	"List a signal's binned values (default signal bgp.visible_slash24).\n"
+	"SPEC as for events; flow signals (flow.pps, flow.bps, flow.flows) are kept\n"
+	"per hostgroup:NAME.\n";
 
 struct series_ctx {
 	enum fmt fmt;
@@ -180,6 +210,10 @@ static int run(int argc, char **argv, bool series)
 		case 'e': {
 			struct geo_entity e;
 			struct lo_err err;
+			if (flow_entity(optarg, spec, sizeof(spec))) {
+				entity = spec; /* an attack's host:ADDR or hostgroup:NAME */
+				break;
+			}
 			if (geo_entity_parse(&e, optarg, &err)) {
 				fprintf(stderr, "lightsout: --entity %s: %s\n", optarg, err.msg);
 				return CMD_USAGE;

@@ -34,7 +34,7 @@ struct key_def {
 	int (*set)(struct pstate *st, const char *v);
 };
 
-#define SECT_MAX_KEYS 12
+#define SECT_MAX_KEYS 16
 
 /*
  * One kind of section.  @begin makes the object of a named section (after
@@ -382,6 +382,14 @@ static int neighbor_end(struct pstate *st)
 	return 0;
 }
 
+static int set_rate(struct pstate *st, const char *v, uint64_t *dst)
+{
+	const uint64_t max = 1000000000000000ull; /* 10^15 per second */
+	const char *why = conf_val_uint(v, 1, max, dst);
+
+	return why ? bad_range_u(st, v, why, 1, max) : 0;
+}
+
 /* ---------------------------------------------------------------- [flow] */
 
 static int flow_listen(struct pstate *st, const char *v)
@@ -426,6 +434,61 @@ static int flow_exporter(struct pstate *st, const char *v)
 	return 0;
 }
 
+static int flow_sampling(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 1, UINT32_MAX, &st->c->flow_sampling, NULL);
+}
+
+static int flow_max_hosts(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 16, 16777216, &st->c->flow_max_hosts, NULL);
+}
+
+static int flow_attack_end(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 1, 86400, &st->c->flow_attack_end, NULL);
+}
+
+static int flow_hold(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 0, 30 * 86400, &st->c->flow_hold, NULL);
+}
+
+static int flow_baseline(struct pstate *st, const char *v)
+{
+	return set_bool(st, v, &st->c->flow_baseline);
+}
+
+static int flow_baseline_factor(struct pstate *st, const char *v)
+{
+	bool has;
+	return set_double(st, v, 1, 1000, true, &st->c->flow_baseline_factor, &has);
+}
+
+static int flow_baseline_min_pps(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &st->c->flow_baseline_min_pps);
+}
+
+static int flow_script(struct pstate *st, const char *v)
+{
+	if (v[0] != '/')
+		return bad_value(st, v, "not an absolute path");
+	return set_str(st, &st->c->flow_script, v);
+}
+
+static int flow_webhook(struct pstate *st, const char *v)
+{
+	if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+		return bad_value(st, v, "not an http:// or https:// URL");
+	return set_str(st, &st->c->flow_webhook, v);
+}
+
+static int flow_syslog(struct pstate *st, const char *v)
+{
+	return set_bool(st, v, &st->c->flow_syslog);
+}
+
 /* ---------------------------------------------------------------- [hostgroup NAME] */
 
 static struct conf_hostgroup *cur_hostgroup(struct pstate *st)
@@ -448,6 +511,7 @@ static int hostgroup_begin(struct pstate *st, const char *name)
 		return st->rc;
 	strcpy(g->name, name);
 	g->line = st->line;
+	g->blackhole = true;
 	return 0;
 }
 
@@ -469,14 +533,6 @@ static int hostgroup_prefix(struct pstate *st, const char *v)
 	return 0;
 }
 
-static int set_rate(struct pstate *st, const char *v, uint64_t *dst)
-{
-	const uint64_t max = 1000000000000000ull; /* 10^15 per second */
-	const char *why = conf_val_uint(v, 1, max, dst);
-
-	return why ? bad_range_u(st, v, why, 1, max) : 0;
-}
-
 static int hostgroup_pps(struct pstate *st, const char *v)
 {
 	return set_rate(st, v, &cur_hostgroup(st)->pps);
@@ -490,6 +546,51 @@ static int hostgroup_bps(struct pstate *st, const char *v)
 static int hostgroup_flows(struct pstate *st, const char *v)
 {
 	return set_rate(st, v, &cur_hostgroup(st)->flows);
+}
+
+static int hostgroup_syn_pps(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &cur_hostgroup(st)->syn_pps);
+}
+
+static int hostgroup_udp_pps(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &cur_hostgroup(st)->udp_pps);
+}
+
+static int hostgroup_icmp_pps(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &cur_hostgroup(st)->icmp_pps);
+}
+
+static int hostgroup_frag_pps(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &cur_hostgroup(st)->frag_pps);
+}
+
+static int hostgroup_amp_pps(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &cur_hostgroup(st)->amp_pps);
+}
+
+static int hostgroup_total_pps(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &cur_hostgroup(st)->total_pps);
+}
+
+static int hostgroup_total_bps(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &cur_hostgroup(st)->total_bps);
+}
+
+static int hostgroup_total_flows(struct pstate *st, const char *v)
+{
+	return set_rate(st, v, &cur_hostgroup(st)->total_flows);
+}
+
+static int hostgroup_blackhole(struct pstate *st, const char *v)
+{
+	return set_bool(st, v, &cur_hostgroup(st)->blackhole);
 }
 
 static int hostgroup_end(struct pstate *st)
@@ -728,6 +829,16 @@ static const struct key_def flow_keys[] = {
 	{"listen", true, flow_listen},
 	{"sflow", true, flow_sflow},
 	{"exporter", true, flow_exporter},
+	{"sampling", false, flow_sampling},
+	{"max_hosts", false, flow_max_hosts},
+	{"attack_end", false, flow_attack_end},
+	{"hold", false, flow_hold},
+	{"baseline", false, flow_baseline},
+	{"baseline_factor", false, flow_baseline_factor},
+	{"baseline_min_pps", false, flow_baseline_min_pps},
+	{"script", false, flow_script},
+	{"webhook", false, flow_webhook},
+	{"syslog", false, flow_syslog},
 	{NULL, false, NULL},
 };
 static const struct key_def hostgroup_keys[] = {
@@ -735,6 +846,15 @@ static const struct key_def hostgroup_keys[] = {
 	{"pps", false, hostgroup_pps},
 	{"bps", false, hostgroup_bps},
 	{"flows", false, hostgroup_flows},
+	{"syn_pps", false, hostgroup_syn_pps},
+	{"udp_pps", false, hostgroup_udp_pps},
+	{"icmp_pps", false, hostgroup_icmp_pps},
+	{"frag_pps", false, hostgroup_frag_pps},
+	{"amp_pps", false, hostgroup_amp_pps},
+	{"total_pps", false, hostgroup_total_pps},
+	{"total_bps", false, hostgroup_total_bps},
+	{"total_flows", false, hostgroup_total_flows},
+	{"blackhole", false, hostgroup_blackhole},
 	{NULL, false, NULL},
 };
 static const struct key_def entity_keys[] = {
@@ -781,6 +901,10 @@ static const struct sect_def sections[] = {
 
 /* pstate's per-section arrays must hold the largest tables */
 _Static_assert(sizeof(detect_keys) / sizeof(detect_keys[0]) - 1 <= SECT_MAX_KEYS,
+	       "raise SECT_MAX_KEYS");
+_Static_assert(sizeof(flow_keys) / sizeof(flow_keys[0]) - 1 <= SECT_MAX_KEYS,
+	       "raise SECT_MAX_KEYS");
+_Static_assert(sizeof(hostgroup_keys) / sizeof(hostgroup_keys[0]) - 1 <= SECT_MAX_KEYS,
 	       "raise SECT_MAX_KEYS");
 _Static_assert(N_SECTIONS <= sizeof(((struct pstate *)0)->single_line) / sizeof(uint32_t),
 	       "raise pstate.single_line");
@@ -1007,6 +1131,12 @@ int conf_load(struct conf **out, const char *path, struct lo_err *err)
 		fail_at(&st, LO_ENOMEM, 0, "out of memory");
 		goto out;
 	}
+	st.c->flow_max_hosts = 65536;
+	st.c->flow_attack_end = 10;
+	st.c->flow_hold = 300;
+	st.c->flow_baseline = true;
+	st.c->flow_baseline_factor = 8;
+	st.c->flow_baseline_min_pps = 1000;
 
 	ret = ini_parse_stream(reader, &st, handler, &st);
 	if (ret > 0 && (!st.rc || (uint32_t)ret < st.err_line)) {
@@ -1040,6 +1170,8 @@ void conf_free(struct conf *c)
 	free(c->geo_sources);
 	free(c->bgp_listen);
 	free(c->bgp_mrt_dir);
+	free(c->flow_script);
+	free(c->flow_webhook);
 	free(c->neighbors);
 	free(c->flow_listen);
 	free(c->flow_sflow);

@@ -90,8 +90,17 @@ struct conf_neighbor {
 /*
  * struct conf_hostgroup - one [hostgroup NAME] section: DDoS thresholds for
  * a set of hosts.  A threshold of 0 is not set (no static threshold on that
- * measure; learned baselines still apply).
- * @prefixes: at least one (host bits zero); @pps, @bps, @flows: per second
+ * measure; learned baselines still apply).  All are per second and
+ * sampling-corrected.
+ * @prefixes: at least one (host bits zero)
+ * @pps, @bps, @flows: per host
+ * @syn_pps, @udp_pps, @icmp_pps, @frag_pps, @amp_pps: per host, one
+ *            protocol/vector (TCP SYN, UDP, ICMP, fragments, UDP from
+ *            amplification source ports)
+ * @total_pps, @total_bps, @total_flows: the whole group together (carpet
+ *            bombing: many hosts each under the per-host thresholds)
+ * @blackhole: announce RTBH routes for this group's attacked hosts
+ *            (default yes when some neighbor has blackhole = yes)
  */
 struct conf_hostgroup {
 	char name[CONF_NAME_MAX + 1];
@@ -99,6 +108,9 @@ struct conf_hostgroup {
 	struct bgp_prefix *prefixes;
 	size_t n_prefixes;
 	uint64_t pps, bps, flows;
+	uint64_t syn_pps, udp_pps, icmp_pps, frag_pps, amp_pps;
+	uint64_t total_pps, total_bps, total_flows;
+	bool blackhole;
 };
 
 /*
@@ -202,6 +214,16 @@ struct conf {
 	size_t n_flow_sflow;
 	struct bgp_prefix *flow_exporters; /* allowlist; an address is a /32 or /128 */
 	size_t n_flow_exporters;
+	uint32_t flow_sampling;		/* 0: as exported; else the rate of every flow */
+	uint32_t flow_max_hosts;	/* hosts counted at once (default 65536) */
+	uint32_t flow_attack_end;	/* seconds under thresholds that end an attack (10) */
+	uint32_t flow_hold;		/* seconds a blackhole route stays after the end (300) */
+	bool flow_baseline;		/* learned per-host/group baselines (yes) */
+	double flow_baseline_factor;	/* attack when above factor x baseline (8) */
+	uint64_t flow_baseline_min_pps; /* ... and above this many pps (1000) */
+	char *flow_script;		/* run on attack start/end (FastNetMon's arguments) */
+	char *flow_webhook;		/* POST the attack event JSON here */
+	bool flow_syslog;		/* log attacks to syslog (no) */
 
 	struct conf_hostgroup *hostgroups;
 	size_t n_hostgroups;

@@ -105,6 +105,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		malloc_trim(0);
 	}
 	bgp_side_tick(s);
+	flow_side_tick(s);
 }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
@@ -135,6 +136,11 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	if (old->n_entities != c->n_entities || memcmp(&old->detect, &c->detect, sizeof(c->detect)))
 		lo_log(LO_LOG_WARN, "lightsout serve: SIGHUP: entities and [detect] settings take "
 				    "effect at the next start");
+	if (old->n_hostgroups != c->n_hostgroups || old->n_flow_listen != c->n_flow_listen ||
+	    old->n_flow_sflow != c->n_flow_sflow)
+		lo_log(LO_LOG_WARN, "lightsout serve: SIGHUP: host groups and flow listeners take "
+				    "effect at the next start (exporters, script, webhook, syslog "
+				    "and hold apply now)");
 	if (old != s->conf0) /* the watch keeps the first one */
 		conf_free(old);
 	lo_log(LO_LOG_WARN, "lightsout serve: SIGHUP: %s reloaded", s->conf_path);
@@ -182,9 +188,12 @@ int serve_main(const struct serve_opts *o)
 	}
 	s.conf0 = s.conf;
 	if (o->check_only) {
-		printf("%s: ok (%zu neighbors, %zu BGP listeners, %s BMP, %zu entities)\n",
+		printf("%s: ok (%zu neighbors, %zu BGP listeners, %s BMP, %zu flow listeners, %zu "
+		       "host groups, %zu entities)\n",
 		       o->config, s.conf->n_neighbors, s.conf->n_bgp_listen,
-		       s.conf->has_bmp_listen ? "with" : "no", s.conf->n_entities);
+		       s.conf->has_bmp_listen ? "with" : "no",
+		       s.conf->n_flow_listen + s.conf->n_flow_sflow, s.conf->n_hostgroups,
+		       s.conf->n_entities);
 		conf_free(s.conf);
 		return 0;
 	}
@@ -225,7 +234,8 @@ int serve_main(const struct serve_opts *o)
 	uint32_t now;
 	serve_now(&now, NULL);
 	watch_time(s.watch, now);
-	if (bgp_side_new(&s, &err) || bmp_side_new(&s, &err)) {
+	s.store = store;
+	if (bgp_side_new(&s, &err) || bmp_side_new(&s, &err) || flow_side_new(&s, &err)) {
 		fprintf(stderr, "lightsout serve: %s\n", err.msg);
 		goto out;
 	}
@@ -234,7 +244,8 @@ int serve_main(const struct serve_opts *o)
 	event_base_dispatch(s.base);
 	status = 0;
 out:
-	bgp_side_free(&s); /* CEASE to every established session */
+	flow_side_free(&s); /* ends attacks (stored), withdraws blackholes */
+	bgp_side_free(&s);  /* CEASE to every established session */
 	bmp_side_free(&s);
 	if (s.watch) {
 		watch_finish(s.watch);

@@ -45,6 +45,7 @@ struct nbr {
 	bool stale;		/* not in the config being applied */
 	enum peer_state last;	/* for MRT state changes */
 	int64_t established_ms; /* when the session reached Established */
+	bool rtbh_sync;		/* send it every blackhole route (next tick) */
 	struct lo_ratelimit rl;
 };
 
@@ -222,8 +223,10 @@ static void cb_state(void *ctx, enum peer_state from, enum peer_state to, const 
 	struct mrt_bgp4mp h;
 
 	addr_text(&n->cfg.address, a);
-	if (to == PEER_ESTABLISHED)
+	if (to == PEER_ESTABLISHED) {
 		n->established_ms = mono_ms();
+		n->rtbh_sync = n->cfg.blackhole;
+	}
 	if (to == PEER_ESTABLISHED || from == PEER_ESTABLISHED)
 		lo_log(LO_LOG_WARN, "neighbor %s (%s AS%" PRIu32 "): %s -> %s: %s", n->cfg.name, a,
 		       n->cfg.asn, peer_state_name(from), peer_state_name(to), reason);
@@ -454,9 +457,157 @@ void bgp_side_reload(struct server *s)
 	b->n = j;
 }
 
+/* ---------------------------------------------------------------- RTBH */
+
+#define RTBH_COMMUNITY 0xFFFF029Au /* 65535:666 BLACKHOLE, RFC 7999 */
+#define NO_EXPORT      0xFFFFFF01u /* 65535:65281, RFC 1997 */
+
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+/*
+ * rtbh_body() - the UPDATE body announcing (or withdrawing) the host route
+ * of @a to @n: ORIGIN IGP, AS_PATH [our ASN] on eBGP (empty on iBGP),
+ * NEXT_HOP our address on the session (IPv4) or MP_REACH with our IPv6
+ * address, LOCAL_PREF 100 on iBGP, COMMUNITIES BLACKHOLE and NO_EXPORT.
+ * Returns the length, or 0 when the session cannot carry it (an IPv6 host
+ * without IPv6 unicast negotiated or an IPv6 address of ours).
+ */
+static size_t rtbh_body(const struct nbr *n, const struct bgp_addr *a, bool announce, uint8_t *b)
+{
+	const struct peer_neg *neg = peer_negotiated(n->peer);
+	size_t alen = a->family == 4 ? 4 : 16, plen = alen * 8;
+	size_t k = 0;
+	if (a->family == 6 && (!neg->ipv6 || (announce && n->local.family != 6)))
+		return 0;
+	if (a->family == 4 && !announce) { /* withdrawn routes */
+		put16(b, (unsigned)(1 + alen));
+		b[2] = (uint8_t)plen;
+		memcpy(b + 3, a->b, alen);
+		put16(b + 3 + alen, 0);
+		return 5 + alen;
+	}
+	put16(b, 0); /* no withdrawn routes */
+	k = 4;	     /* attribute length at b[2..3], filled below */
+	if (!announce) {
+		b[k++] = 0x80, b[k++] = 15; /* MP_UNREACH_NLRI */
+		b[k++] = (uint8_t)(3 + 1 + alen);
+		put16(b + k, 2), k += 2;
+		b[k++] = 1;
+		b[k++] = (uint8_t)plen;
+		memcpy(b + k, a->b, alen), k += alen;
+		put16(b + 2, (unsigned)(k - 4));
+		return k;
+	}
+	b[k++] = 0x40, b[k++] = 1, b[k++] = 1, b[k++] = 0; /* ORIGIN IGP */
+	b[k++] = 0x40, b[k++] = 2;			   /* AS_PATH */
+	if (neg->ibgp) {
+		b[k++] = 0;
+	} else {
+		uint32_t asn = n->s->conf->bgp_asn;
+		bool as4 = neg->as4;
+		b[k++] = (uint8_t)(2 + (as4 ? 4 : 2));
+		b[k++] = 2, b[k++] = 1; /* AS_SEQUENCE of one */
+		if (as4)
+			put32(b + k, asn), k += 4;
+		else
+			put16(b + k, asn > 0xffff ? 23456 : asn), k += 2; /* AS_TRANS */
+	}
+	if (a->family == 4) {
+		b[k++] = 0x40, b[k++] = 3, b[k++] = 4; /* NEXT_HOP */
+		if (n->local.family == 4)
+			memcpy(b + k, n->local.b, 4);
+		else
+			memcpy(b + k, n->s->conf->bgp_router_id.b, 4);
+		k += 4;
+	}
+	if (neg->ibgp) {
+		b[k++] = 0x40, b[k++] = 5, b[k++] = 4; /* LOCAL_PREF */
+		put32(b + k, 100), k += 4;
+	}
+	b[k++] = 0xC0, b[k++] = 8, b[k++] = 8; /* COMMUNITIES */
+	put32(b + k, RTBH_COMMUNITY), k += 4;
+	put32(b + k, NO_EXPORT), k += 4;
+	if (a->family == 6) {
+		b[k++] = 0x80, b[k++] = 14; /* MP_REACH_NLRI */
+		b[k++] = (uint8_t)(2 + 1 + 1 + 16 + 1 + 1 + alen);
+		put16(b + k, 2), k += 2;
+		b[k++] = 1;
+		b[k++] = 16;
+		memcpy(b + k, n->local.b, 16), k += 16;
+		b[k++] = 0; /* reserved */
+		b[k++] = (uint8_t)plen;
+		memcpy(b + k, a->b, alen), k += alen;
+		put16(b + 2, (unsigned)(k - 4));
+		return k;
+	}
+	put16(b + 2, (unsigned)(k - 4));
+	b[k++] = (uint8_t)plen; /* NLRI */
+	memcpy(b + k, a->b, alen), k += alen;
+	return k;
+}
+
+static void rtbh_send(struct nbr *n, const struct bgp_addr *a, bool announce)
+{
+	uint8_t body[128];
+	char text[BGP_ADDR_STRLEN], peer[BGP_ADDR_STRLEN];
+	if (!n->cfg.blackhole || peer_state(n->peer) != PEER_ESTABLISHED)
+		return;
+	size_t len = rtbh_body(n, a, announce, body);
+	addr_text(a, text);
+	addr_text(&n->cfg.address, peer);
+	if (!len || peer_send_update(n->peer, body, len, mono_ms()) < 0) {
+		lo_log_rl(&n->rl, LO_LOG_WARN, "neighbor %s (%s): cannot send blackhole %s of %s",
+			  n->cfg.name, peer, announce ? "route" : "withdrawal", text);
+		return;
+	}
+	lo_log(LO_LOG_WARN, "neighbor %s (%s): blackhole %s %s/%u community 65535:666", n->cfg.name,
+	       peer, announce ? "announced" : "withdrawn", text, a->family == 4 ? 32u : 128u);
+}
+
+int bgp_side_blackhole(struct server *s, const struct bgp_addr *a, bool announce)
+{
+	struct bgp_side *b = s->bgp;
+	size_t i;
+	for (i = 0; i < s->n_rtbh; i++)
+		if (s->rtbh[i].family == a->family && !memcmp(s->rtbh[i].b, a->b, 16))
+			break;
+	if (announce && i == s->n_rtbh) {
+		if (s->n_rtbh == SERVE_MAX_RTBH)
+			return LO_ETOOBIG;
+		s->rtbh[s->n_rtbh++] = *a;
+	} else if (!announce) {
+		if (i == s->n_rtbh)
+			return LO_ENOENT;
+		s->rtbh[i] = s->rtbh[--s->n_rtbh];
+	} else {
+		return 0; /* announced already */
+	}
+	for (unsigned k = 0; b && k < b->n; k++)
+		rtbh_send(b->v[k], a, announce);
+	return 0;
+}
+
 void bgp_side_tick(struct server *s)
 {
-	(void)s; /* each session has its own timer */
+	struct bgp_side *b = s->bgp;
+	for (unsigned k = 0; b && k < b->n; k++) {
+		struct nbr *n = b->v[k];
+		if (!n->rtbh_sync || peer_state(n->peer) != PEER_ESTABLISHED)
+			continue;
+		n->rtbh_sync = false;
+		for (size_t i = 0; i < s->n_rtbh; i++)
+			rtbh_send(n, &s->rtbh[i], true);
+	}
 }
 
 void bgp_side_free(struct server *s)

@@ -81,9 +81,12 @@ int feed_state(struct feed *f, const struct mrt_bgp4mp *h, uint16_t old_state, u
 /* ---------------------------------------------------------------- server */
 
 #define SERVE_MAX_COLLECTORS 1024 /* BMP connections get ids 1..1023 in turn */
+#define SERVE_MAX_RTBH	     4096 /* blackhole routes announced at once */
 
-struct bgp_side; /* serve_bgp.c */
-struct bmp_side; /* serve_bmp.c */
+struct bgp_side;  /* serve_bgp.c */
+struct bmp_side;  /* serve_bmp.c */
+struct flow_side; /* serve_flow.c */
+struct store;
 
 struct server {
 	struct event_base *base;
@@ -94,6 +97,10 @@ struct server {
 	struct watch *watch;
 	struct bgp_side *bgp;
 	struct bmp_side *bmp;
+	struct flow_side *flow;
+	struct store *store;
+	struct bgp_addr rtbh[SERVE_MAX_RTBH]; /* host routes announced with 65535:666 */
+	size_t n_rtbh;
 	bool stopping;
 	bool trim; /* a session's routes went: give the freed memory back (next tick) */
 	char collector_names[SERVE_MAX_COLLECTORS][64]; /* 0 "bgp", then "bmp:NAME" */
@@ -120,6 +127,21 @@ int bgp_side_new(struct server *s, struct lo_err *err);
 void bgp_side_reload(struct server *s);
 void bgp_side_tick(struct server *s);
 void bgp_side_free(struct server *s); /* closes sessions with a CEASE */
+/*
+ * bgp_side_blackhole() - announce (or withdraw) the host route of @a with
+ * community 65535:666 to every neighbor with blackhole = yes, now and to
+ * sessions established later.  0, LO_ETOOBIG (SERVE_MAX_RTBH), LO_ENOENT
+ * (withdrawing a route not announced).
+ */
+int bgp_side_blackhole(struct server *s, const struct bgp_addr *a, bool announce);
+
+/*
+ * The flow side: UDP collectors on [flow] listen/sflow, decoders, the
+ * attack detector and its actions (store, script, webhook, syslog, RTBH).
+ */
+int flow_side_new(struct server *s, struct lo_err *err);
+void flow_side_tick(struct server *s);
+void flow_side_free(struct server *s); /* ends ongoing attacks, withdraws blackholes */
 
 int bmp_side_new(struct server *s, struct lo_err *err);
 void bmp_side_free(struct server *s);

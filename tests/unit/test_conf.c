@@ -213,6 +213,18 @@ static void test_design_example(void **state)
 	assert_int_equal(c->hostgroups[0].pps, 10000);
 	assert_int_equal(c->hostgroups[0].bps, 100000000);
 	assert_int_equal(c->hostgroups[0].flows, 5000);
+	/* defaults of what DESIGN's example leaves out */
+	assert_true(c->hostgroups[0].blackhole);
+	assert_int_equal(c->hostgroups[0].total_pps, 0);
+	assert_int_equal(c->flow_sampling, 0);
+	assert_int_equal(c->flow_max_hosts, 65536);
+	assert_int_equal(c->flow_attack_end, 10);
+	assert_int_equal(c->flow_hold, 300);
+	assert_true(c->flow_baseline);
+	assert_true(c->flow_baseline_factor == 8);
+	assert_int_equal(c->flow_baseline_min_pps, 1000);
+	assert_null(c->flow_webhook);
+	assert_false(c->flow_syslog);
 
 	assert_int_equal(c->n_entities, 1);
 	assert_string_equal(c->entities[0].name, "kp");
@@ -269,6 +281,14 @@ static void test_example_file(void **state)
 	assert_int_equal(c->n_flow_exporters, 2);
 	assert_prefix(&c->flow_exporters[1], "198.18.3.0/24");
 	assert_int_equal(c->hostgroups[0].n_prefixes, 2);
+	assert_int_equal(c->hostgroups[0].syn_pps, 5000);
+	assert_int_equal(c->hostgroups[0].amp_pps, 5000);
+	assert_int_equal(c->hostgroups[0].total_pps, 50000);
+	assert_int_equal(c->hostgroups[0].udp_pps, 0);
+	assert_true(c->hostgroups[0].blackhole);
+	assert_int_equal(c->flow_attack_end, 10);
+	assert_int_equal(c->flow_hold, 300);
+	assert_null(c->flow_script); /* commented out */
 	assert_int_equal(conf_entity_members(c, "koryolink", &m, &n), 0);
 	assert_int_equal(n, 2);
 	assert_member(&m[0], "country:KP");
@@ -448,6 +468,14 @@ static void test_errors_structure(void **state)
 	expect_error("[store]\n[nosuch x]\n", LO_EINVAL, 2, "unknown section [nosuch]");
 	expect_error("[store\n", LO_EINVAL, 1, "section header");
 	expect_error("[store] x\n", LO_EINVAL, 1, "section header");
+	expect_error("[flow]\nscript = notify.sh\n", LO_EINVAL, 2, "not an absolute path");
+	expect_error("[flow]\nwebhook = ftp://x/\n", LO_EINVAL, 2, "not an http");
+	expect_error("[flow]\nmax_hosts = 3\n", LO_EINVAL, 2, "max_hosts");
+	expect_error("[flow]\nbaseline_factor = 1\n", LO_EINVAL, 2, "baseline_factor");
+	expect_error("[hostgroup g]\nprefix = 198.18.0.0/24\nsyn_pps = 0\n", LO_EINVAL, 3,
+		     "syn_pps");
+	expect_error("[hostgroup g]\nprefix = 198.18.0.0/24\nblackhole = maybe\n", LO_EINVAL, 3,
+		     "blackhole");
 	expect_error("[]\n", LO_EINVAL, 1, "unknown section []");
 	expect_error("[store]\npath\n", LO_EINVAL, 2, "expected 'key = value'");
 	expect_error("[store]\npath: x\n", LO_EINVAL, 2, "expected 'key = value'");
