@@ -5,7 +5,8 @@
  * and counted by ddos_record() into a /24 host group, the way the daemon
  * does for every datagram it receives.
  *
- * usage: flow_rate [RECORDS]   (default 20000000)
+ * usage: flow_rate [RECORDS [HOSTS]]   (defaults 20000000 and 512; HOSTS a
+ * power of two up to 65536, destinations spread over 198.18.0.0/16)
  *
  * Prints records/s for decode alone and for decode + count.  The socket
  * side (recvmmsg) and the comparison with FastNetMon are in
@@ -47,6 +48,8 @@ static uint32_t next(void)
 	return (uint32_t)rnd;
 }
 
+static uint32_t host_mask = 511;
+
 static void build(uint64_t now_ms)
 {
 	static const uint16_t fields[10][2] = {{8, 4}, {12, 4}, {7, 2}, {11, 2},  {4, 1},
@@ -62,8 +65,8 @@ static void build(uint64_t now_ms)
 		be16(p + k, 256), be16(p + k + 2, 4 + PER * REC_LEN), k += 4;
 		for (int r = 0; r < PER; r++) {
 			uint32_t x = next();
-			be32(p + k, 0xC6130000u | (x & 0xffff));	    /* 198.19.x.x */
-			be32(p + k + 4, 0xC6120000u | ((x >> 16) & 0x1ff)); /* 198.18.0-1.x */
+			be32(p + k, 0xC6130000u | (x & 0xffff));		/* 198.19.x.x */
+			be32(p + k + 4, 0xC6120000u | ((x >> 16) & host_mask)); /* 198.18.x.x */
 			be16(p + k + 8, (x >> 5) & 1 ? 123 : 1024 + (x & 0x3ff));
 			be16(p + k + 10, 80);
 			p[k + 12] = (x >> 6) & 1 ? 17 : 6;
@@ -123,6 +126,12 @@ static double run(struct ctx *x, uint64_t want, int64_t now_ms)
 int main(int argc, char **argv)
 {
 	uint64_t want = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000000;
+	unsigned long hosts = argc > 2 ? strtoul(argv[2], NULL, 10) : 512;
+	if (hosts < 1 || hosts > 65536 || (hosts & (hosts - 1))) {
+		fprintf(stderr, "flow_rate: HOSTS must be a power of two up to 65536\n");
+		return 1;
+	}
+	host_mask = (uint32_t)hosts - 1;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t now_ms = (int64_t)ts.tv_sec * 1000;
@@ -135,7 +144,7 @@ int main(int argc, char **argv)
 
 	struct ddos_opts o;
 	ddos_opts_init(&o);
-	struct bgp_prefix p = {.addr = {.family = 4, .b = {198, 18, 0, 0}}, .len = 23};
+	struct bgp_prefix p = {.addr = {.family = 4, .b = {198, 18, 0, 0}}, .len = 16};
 	struct ddos_group_spec g = {
 		.name = "bench", .prefixes = &p, .n_prefixes = 1, .pps = 100000000000ull};
 	struct ctx b = {0};

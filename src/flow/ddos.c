@@ -117,12 +117,46 @@ static unsigned classify(const struct flow_rec *r)
 
 /* ---------------------------------------------------------------- counters */
 
+/*
+ * struct slot - one second of a host or group.  The base vectors are
+ * counted exactly; of the amp_* services only the two heaviest of the
+ * second are kept (space-saving), with all of them together in @amp: an
+ * attack's own totals (struct ddos_attack.vec_packets) are exact for all.
+ * Small on purpose: 65536 hosts of DDOS_SLOTS slots must stay cache-sized.
+ */
 struct slot {
 	uint64_t bytes;
 	uint32_t pkts, flows;
 	uint32_t amp; /* the amp_* vectors together */
-	uint32_t vec[DDOS_NVEC];
+	uint32_t vec[DDOS_AMP_FIRST];
+	uint32_t amp_n[2];
+	uint8_t amp_v[2]; /* 1 + service index; 0 none */
 };
+
+static void amp_add(struct slot *x, unsigned svc, uint32_t p)
+{
+	uint8_t v = (uint8_t)(svc + 1);
+	int i = x->amp_v[0] == v ? 0 : x->amp_v[1] == v ? 1 : !x->amp_v[0] ? 0 : 1;
+	if (x->amp_v[i] != v) /* a new one takes the lighter place, and its count */
+		x->amp_v[i] = v;
+	x->amp_n[i] += p;
+	if (i == 1 && x->amp_n[1] > x->amp_n[0]) {
+		uint32_t n = x->amp_n[0];
+		uint8_t w = x->amp_v[0];
+		x->amp_n[0] = x->amp_n[1], x->amp_v[0] = x->amp_v[1];
+		x->amp_n[1] = n, x->amp_v[1] = w;
+	}
+}
+
+/* slot_vec() - @x's packets by vector (amp services: the two kept). */
+static void slot_vec(const struct slot *x, uint64_t *vec)
+{
+	for (unsigned v = 0; v < DDOS_NVEC; v++)
+		vec[v] = v < DDOS_AMP_FIRST ? x->vec[v] : 0;
+	for (int i = 0; i < 2; i++)
+		if (x->amp_v[i])
+			vec[DDOS_AMP_FIRST + x->amp_v[i] - 1u] = x->amp_n[i];
+}
 
 struct attack;
 
@@ -196,7 +230,7 @@ struct ddos {
 	struct host *hosts;
 	size_t hosts_n, hosts_alloc;
 	uint32_t free_host; /* 1 + index, 0 none */
-	uint32_t *index;    /* 1 + host index, 0 empty */
+	uint64_t *index;    /* hash tag << 32 | (1 + host index); 0 empty */
 	size_t index_cap;
 	struct attack *attacks;
 	uint64_t next_id;
@@ -411,12 +445,21 @@ static int group_of(const struct ddos *d, const struct bgp_addr *a)
 
 /* ---------------------------------------------------------------- hosts */
 
-static uint32_t *index_slot(const struct ddos *d, const struct bgp_addr *a)
+/*
+ * The host index: open addressing with linear probing; each entry keeps the
+ * high half of the address's hash, so a probe reads the host (a cache miss
+ * with 65536 hosts) only when the tags match.
+ */
+#define IX_HOST(e) ((uint32_t)(e)-1u)
+#define IX_TAG(h)  ((h)&0xffffffff00000000ull)
+
+static uint64_t *index_slot(const struct ddos *d, const struct bgp_addr *a, uint64_t h)
 {
-	size_t i = (size_t)addr_hash(a, 0) & (d->index_cap - 1);
-	while (d->index[i] && !addr_eq(&d->hosts[d->index[i] - 1].addr, a))
+	size_t i = (size_t)h & (d->index_cap - 1);
+	uint64_t *ix = d->index;
+	while (ix[i] && (IX_TAG(ix[i]) != IX_TAG(h) || !addr_eq(&d->hosts[IX_HOST(ix[i])].addr, a)))
 		i = (i + 1) & (d->index_cap - 1);
-	return &d->index[i];
+	return &ix[i];
 }
 
 static void cnt_init(struct cnt *c, int64_t now_s)
@@ -430,9 +473,10 @@ static void cnt_init(struct cnt *c, int64_t now_s)
 
 static struct host *host_get(struct ddos *d, const struct bgp_addr *a, uint16_t g, int64_t now_s)
 {
-	uint32_t *ix = index_slot(d, a);
+	uint64_t hash = addr_hash(a, 0);
+	uint64_t *ix = index_slot(d, a, hash);
 	if (*ix)
-		return &d->hosts[*ix - 1];
+		return &d->hosts[IX_HOST(*ix)];
 	if (d->st.hosts >= d->o.max_hosts)
 		return NULL;
 	uint32_t hi;
@@ -456,7 +500,7 @@ static struct host *host_get(struct ddos *d, const struct bgp_addr *a, uint16_t 
 	h->used = true;
 	h->next_free = 0;
 	cnt_init(&h->c, now_s);
-	*ix = hi + 1;
+	*ix = IX_TAG(hash) | (hi + 1u);
 	d->st.hosts++;
 	return h;
 }
@@ -465,13 +509,13 @@ static struct host *host_get(struct ddos *d, const struct bgp_addr *a, uint16_t 
 static void host_drop(struct ddos *d, struct host *h)
 {
 	size_t mask = d->index_cap - 1;
-	size_t i = (size_t)(index_slot(d, &h->addr) - d->index);
+	size_t i = (size_t)(index_slot(d, &h->addr, addr_hash(&h->addr, 0)) - d->index);
 	size_t j = i;
 	for (;;) {
 		j = (j + 1) & mask;
 		if (!d->index[j])
 			break;
-		size_t k = (size_t)addr_hash(&d->hosts[d->index[j] - 1].addr, 0) & mask;
+		size_t k = (size_t)addr_hash(&d->hosts[IX_HOST(d->index[j])].addr, 0) & mask;
 		/* move j into the hole at i unless its home k lies cyclically in (i, j] */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
@@ -615,9 +659,12 @@ static void peak_update(struct ddos_rates *p, const struct slot *x)
 		p->bps = x->bytes * 8;
 	if (x->flows > p->flows)
 		p->flows = x->flows;
-	for (unsigned v = 0; v < DDOS_NVEC; v++)
+	for (unsigned v = 0; v < DDOS_AMP_FIRST; v++)
 		if (x->vec[v] > p->vec[v])
 			p->vec[v] = x->vec[v];
+	for (int i = 0; i < 2; i++)
+		if (x->amp_v[i] && x->amp_n[i] > p->vec[DDOS_AMP_FIRST + x->amp_v[i] - 1u])
+			p->vec[DDOS_AMP_FIRST + x->amp_v[i] - 1u] = x->amp_n[i];
 }
 
 static void attack_start(struct ddos *d, struct cnt *c, struct group *g, const struct host *h,
@@ -647,8 +694,7 @@ static void attack_start(struct ddos *d, struct cnt *c, struct group *g, const s
 		if (c->stamp[i] >= s - 1 && c->stamp[i] <= s)
 			peak_update(&a->pub.peak, &c->slot[i]);
 	uint64_t vec[DDOS_NVEC];
-	for (unsigned v = 0; v < DDOS_NVEC; v++)
-		vec[v] = x->vec[v];
+	slot_vec(x, vec);
 	a->pub.vectors = vectors_of(vec);
 	c->atk = a;
 	a->next = d->attacks;
@@ -692,9 +738,13 @@ static void count(struct ddos *d, struct cnt *c, struct group *g, const struct h
 		x->pkts += (uint32_t)(p > UINT32_MAX ? UINT32_MAX : p);
 		x->bytes += b;
 		x->flows += (uint32_t)(f > UINT32_MAX ? UINT32_MAX : f);
-		x->vec[v] += (uint32_t)(p > UINT32_MAX ? UINT32_MAX : p);
-		if (v >= DDOS_AMP_FIRST)
-			x->amp += (uint32_t)(p > UINT32_MAX ? UINT32_MAX : p);
+		uint32_t p32 = (uint32_t)(p > UINT32_MAX ? UINT32_MAX : p);
+		if (v < DDOS_AMP_FIRST) {
+			x->vec[v] += p32;
+		} else {
+			x->amp += p32;
+			amp_add(x, v - DDOS_AMP_FIRST, p32);
+		}
 		uint64_t thr;
 		struct attack *a = c->atk;
 		if (a) {
@@ -847,10 +897,10 @@ int ddos_host_rates(const struct ddos *d, const struct bgp_addr *a, int64_t now_
 		    struct ddos_rates *out)
 {
 	memset(out, 0, sizeof(*out));
-	const uint32_t *ix = index_slot(d, a);
+	const uint64_t *ix = index_slot(d, a, addr_hash(a, 0));
 	if (!*ix)
 		return LO_ENOENT;
-	const struct cnt *c = &d->hosts[*ix - 1].c;
+	const struct cnt *c = &d->hosts[IX_HOST(*ix)].c;
 	int64_t s = now_ms / 1000 - 1;
 	unsigned i = (unsigned)((uint64_t)s % DDOS_SLOTS);
 	if (c->stamp[i] != s)
@@ -859,7 +909,6 @@ int ddos_host_rates(const struct ddos *d, const struct bgp_addr *a, int64_t now_
 	out->pps = x->pkts;
 	out->bps = x->bytes * 8;
 	out->flows = x->flows;
-	for (unsigned v = 0; v < DDOS_NVEC; v++)
-		out->vec[v] = x->vec[v];
+	slot_vec(x, out->vec);
 	return 0;
 }

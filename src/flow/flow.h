@@ -229,7 +229,7 @@ int flow_hdr_parse(const uint8_t *p, size_t n, enum flow_link link, struct flow_
  * stayed under all thresholds for @attack_end seconds.
  */
 
-#define DDOS_SLOTS 8 /* seconds of history per host */
+#define DDOS_SLOTS 4 /* seconds of history per host */
 
 /* Vectors (bit numbers of struct ddos_attack.vectors); names in ddos_vector_name(). */
 enum ddos_vector {
