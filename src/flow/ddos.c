@@ -92,6 +92,10 @@ static unsigned classify(const struct flow_rec *r)
 {
 	if (r->frag)
 		return DDOS_FRAGMENT;
+	/* exporters that know nothing of fragments send the non-first ones
+	 * as flows without ports (softflowd) */
+	if ((r->proto == 17 || r->proto == 6) && !r->sport && !r->dport)
+		return DDOS_FRAGMENT;
 	switch (r->proto) {
 	case 6: {
 		uint8_t f = r->tcp_flags;
@@ -625,27 +629,40 @@ static size_t top_out(const struct topk *t, struct ddos_top *out)
 	return n;
 }
 
-static uint32_t vectors_of(const uint64_t *vec)
+/* big_shares() - the vectors with at least 20 % of the total of @vec. */
+static uint32_t big_shares(const uint64_t *vec)
 {
-	uint64_t total = 0, best = 0;
-	unsigned bv = 0;
-	for (unsigned v = 0; v < DDOS_NVEC; v++) {
+	uint64_t total = 0;
+	for (unsigned v = 0; v < DDOS_NVEC; v++)
 		total += vec[v];
-		if (vec[v] > best)
-			best = vec[v], bv = v;
-	}
-	if (!total)
-		return 0;
 	uint32_t m = 0;
 	for (unsigned v = 0; v < DDOS_NVEC; v++)
-		if (vec[v] * 5 >= total && vec[v])
+		if (vec[v] && vec[v] * 5 >= total)
 			m |= 1u << v;
-	return m ? m : 1u << bv;
+	return m;
+}
+
+/*
+ * vectors_of() - vectors with at least 20 % of the packets or (when @bytes
+ * is not NULL) of the bytes; the largest by packets when none has.
+ */
+static uint32_t vectors_of(const uint64_t *vec, const uint64_t *bytes)
+{
+	uint32_t m = big_shares(vec) | (bytes ? big_shares(bytes) : 0);
+	if (m)
+		return m;
+	unsigned best = 0;
+	for (unsigned v = 1; v < DDOS_NVEC; v++)
+		if (vec[v] > vec[best])
+			best = v;
+	return vec[best] ? 1u << best : 0;
 }
 
 static void attack_publish(struct attack *a)
 {
-	a->pub.vectors = vectors_of(a->pub.vec_packets);
+	/* by packets, and by bytes: a reflection attack's big answers may be
+	 * a small share of the packets next to the victim's own traffic */
+	a->pub.vectors = vectors_of(a->pub.vec_packets, a->pub.vec_bytes);
 	a->pub.n_top_src = top_out(&a->src, a->pub.top_src);
 	a->pub.n_top_asn = top_out(&a->asn, a->pub.top_asn);
 	a->pub.n_top_dst = top_out(&a->dst, a->pub.top_dst);
@@ -695,7 +712,7 @@ static void attack_start(struct ddos *d, struct cnt *c, struct group *g, const s
 			peak_update(&a->pub.peak, &c->slot[i]);
 	uint64_t vec[DDOS_NVEC];
 	slot_vec(x, vec);
-	a->pub.vectors = vectors_of(vec);
+	a->pub.vectors = vectors_of(vec, NULL);
 	c->atk = a;
 	a->next = d->attacks;
 	d->attacks = a;
@@ -760,6 +777,7 @@ static void count(struct ddos *d, struct cnt *c, struct group *g, const struct h
 	struct attack *a = c->atk;
 	if (a) {
 		a->pub.vec_packets[v] += pk;
+		a->pub.vec_bytes[v] += by;
 		a->pub.packets += pk;
 		a->pub.bytes += by;
 		if (r->src.family)

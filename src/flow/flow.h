@@ -322,8 +322,10 @@ struct ddos_top {
  * @baseline:    the learned normal pps (0 when none)
  * @peak:        the highest second (each measure on its own)
  * @vectors:     bitmask of enum ddos_vector: vectors with at least 20 % of
- *               the attack's packets (the largest one when none has)
- * @vec_packets: estimated packets by vector over the attack so far
+ *               the attack's packets or of its bytes (the largest by packets
+ *               when none has); at the start, of the crossing second's packets
+ * @vec_packets, @vec_bytes: estimated packets and bytes by vector over the
+ *               attack so far
  * @packets, @bytes: estimated totals over the attack so far
  * @top_src, @top_asn, @top_dst: heaviest sources, source ASNs (from the
  *               records; 0 unknown is left out) and, for subnet attacks,
@@ -344,6 +346,7 @@ struct ddos_attack {
 	struct ddos_rates peak;
 	uint32_t vectors;
 	uint64_t vec_packets[DDOS_NVEC];
+	uint64_t vec_bytes[DDOS_NVEC];
 	uint64_t packets, bytes;
 	struct ddos_top top_src[DDOS_TOP], top_asn[DDOS_TOP], top_dst[DDOS_TOP];
 	size_t n_top_src, n_top_asn, n_top_dst;

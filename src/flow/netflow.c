@@ -33,7 +33,9 @@
  * - times: 152/153 ms, 154/155 µs and 156/157 ns (NTP format, RFC 7011
  *   §6.1.9-10), 150/151 s, 158/159 flowStart/EndDeltaMicroseconds (before
  *   the export time), 22/21 sysUpTime ms, in that order of preference.
- *   v9: uptime via the header (unix_secs * 1000 - (sysUptime - value)).
+ *   v9: uptime via the header (export time - (sysUptime - value)), the
+ *   export time being the arrival time when it falls within the header's
+ *   unix_secs (the header has whole seconds only), else unix_secs * 1000.
  *   IPFIX: uptime + systemInitTimeMilliseconds (160, from the record or
  *   from options data); without it there is no uptime in the header, so
  *   the record is assumed to be exported when it ends: last = export time,
@@ -1116,6 +1118,18 @@ static void nf9_template_set(struct nf_msg *m, bool options, struct cur *c)
 	}
 }
 
+/*
+ * hdr_time_ms() - the header's export time in ms.  v9 and IPFIX headers
+ * have whole seconds only; when the datagram arrived within that second
+ * (@now_ms), the arrival time is the better reference: flow times built on
+ * the whole second would land early by up to a second.
+ */
+static int64_t hdr_time_ms(uint32_t secs, int64_t now_ms)
+{
+	int64_t ms = (int64_t)secs * 1000;
+	return now_ms >= ms && now_ms < ms + 1000 ? now_ms : ms;
+}
+
 int nf9_decode(struct flow_dec *d, const struct bgp_addr *exporter, int64_t now_ms,
 	       const uint8_t *p, size_t n, flow_cb cb, void *ctx, struct lo_err *err)
 {
@@ -1131,14 +1145,13 @@ int nf9_decode(struct flow_dec *d, const struct bgp_addr *exporter, int64_t now_
 	uint16_t version, count;
 	uint32_t secs, seq;
 
-	(void)now_ms;
 	if (cur_be16(&c, &version) || cur_be16(&c, &count) || cur_be32(&c, &m.uptime) ||
 	    cur_be32(&c, &secs) || cur_be32(&c, &seq) || cur_be32(&c, &m.domain))
 		return lo_err_set(err, LO_ETRUNC, 0, "netflow9: header of %zu bytes (20 needed)",
 				  n);
 	if (version != FLOW_NETFLOW9)
 		return lo_err_set(err, LO_EUNSUP, 0, "netflow9: version %u", version);
-	m.hdr_ms = (int64_t)secs * 1000;
+	m.hdr_ms = hdr_time_ms(secs, now_ms);
 	m.e = exp_get(d, exporter, m.domain, FLOW_NETFLOW9);
 
 	while (cur_left(&c) >= 4) {
@@ -1293,7 +1306,6 @@ int ipfix_decode(struct flow_dec *d, const struct bgp_addr *exporter, int64_t no
 			   .err = err};
 	struct cur c = cur_make(p, n);
 
-	(void)now_ms;
 	/* one message per datagram (RFC 7011 §10.3.3); more are read if they follow */
 	do {
 		const uint8_t *hdr = c.p;
@@ -1322,7 +1334,7 @@ int ipfix_decode(struct flow_dec *d, const struct bgp_addr *exporter, int64_t no
 			msg = c;
 			c.p = c.end;
 		}
-		m.hdr_ms = (int64_t)secs * 1000;
+		m.hdr_ms = hdr_time_ms(secs, now_ms);
 		m.e = exp_get(d, exporter, m.domain, FLOW_IPFIX);
 		ipfix_message(&m, &msg, c.end);
 		if (msg.end > c.p)

@@ -323,6 +323,40 @@ static void ipv6_and_fragments(void **state)
 	ddos_free(d);
 }
 
+/* A reflection attack named by its bytes: the big DNS answers (and their
+ * fragments, exported without ports) are few packets next to the victim's
+ * own small TCP packets. */
+static void vectors_by_bytes(void **state)
+{
+	(void)state;
+	struct log l = {0};
+	struct ddos_group_spec g = {
+		.name = "dns", .prefixes = &net24, .n_prefixes = 1, .pps = 1000};
+	struct ddos *d = make(&l, &g, NULL);
+	struct bgp_addr victim = v4(198, 18, 0, 53);
+	for (int i = 0; i < 2000; i++) {
+		struct flow_rec r;
+		if (i % 10 < 6) { /* 60 %: the victim's TCP, 60 bytes */
+			r = pkt(v4(198, 19, 4, 4), victim, 6, 443, 0x18, T0 + i / 2);
+		} else if (i % 10 < 8) { /* 20 %: DNS answers, 1400 bytes */
+			r = pkt(v4(198, 19, 5, 5), victim, 17, 53, 0, T0 + i / 2);
+			r.bytes = 1400;
+		} else { /* their fragments, no ports */
+			r = pkt(v4(198, 19, 5, 5), victim, 17, 0, 0, T0 + i / 2);
+			r.dport = 0;
+			r.bytes = 1400;
+		}
+		ddos_record(d, &r, T0 + i / 2);
+	}
+	ddos_finish(d, T0 + 1000);
+	char buf[128];
+	ddos_vectors_fmt(l.end.vectors, buf, sizeof(buf));
+	assert_string_equal(buf, "tcp_other,fragment,amp_dns");
+	/* counted from the crossing record (the 1001st) on: 200 answers */
+	assert_int_equal(l.end.vec_bytes[DDOS_AMP_FIRST + 2], 200 * 1400);
+	ddos_free(d);
+}
+
 static void vector_names(void **state)
 {
 	(void)state;
@@ -352,6 +386,7 @@ int main(void)
 		cmocka_unit_test(caps_and_forgetting),
 		cmocka_unit_test(ipv6_and_fragments),
 		cmocka_unit_test(vector_names),
+		cmocka_unit_test(vectors_by_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
