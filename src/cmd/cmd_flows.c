@@ -4,6 +4,7 @@
  * tests.  Every UDP datagram of the captures goes to the decoder, whatever
  * its port; templates are cached per exporter across all files, in order.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
@@ -55,14 +56,15 @@ static void put_time(FILE *f, int64_t ms, bool quoted)
 	fprintf(f, quoted ? "\"%s.%03dZ\"" : "%s.%03dZ", iso, (int)(ms - s * 1000));
 }
 
+/* put_addr() - RFC 5952 text (inet_ntop), not bgpdump's form of MRT output. */
 static void put_addr(FILE *f, const struct bgp_addr *a, bool quoted)
 {
-	char buf[BGP_ADDR_STRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	if (!a->family) {
 		fputs(quoted ? "null" : "-", f);
 		return;
 	}
-	bgp_fmt_addr(a, buf);
+	inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->b, buf, sizeof(buf));
 	fprintf(f, quoted ? "\"%s\"" : "%s", buf);
 }
 

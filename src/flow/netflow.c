@@ -920,9 +920,11 @@ static void nf_map(const struct nf_msg *m, const struct nf_tpl *t, const struct 
 		bool icmp = r->proto == IPPROTO_ICMP_NUM || r->proto == IPPROTO_ICMPV6_NUM;
 		if (icmp || !HAVE(S_DPORT))
 			r->dport = (uint16_t)tc;
-		if (icmp)
-			r->sport = 0;
 	}
+	/* ICMP has no ports: the contract is sport 0, dport type << 8 | code
+	 * (some exporters put the type in the source port) */
+	if (r->proto == IPPROTO_ICMP_NUM || r->proto == IPPROTO_ICMPV6_NUM)
+		r->sport = 0;
 	r->frag = (HAVE(S_FRAG_OFF) && (v[S_FRAG_OFF] & 0x1fff)) ||
 		  (HAVE(S_FRAG_FLAGS) && (v[S_FRAG_FLAGS] & FRAG_FLAG_MF));
 
