@@ -37,7 +37,21 @@ packages=(
 	libcmocka-dev bgpdump bzip2 lbzip2 xz-utils gzip
 	# bench/mrt_bench.sh: timing, max RSS (GNU time), reading hyperfine's JSON
 	hyperfine time jq
+	# the HTTP API (tests/http): curl for the end-to-end checks, promtool (from
+	# prometheus) to validate /metrics; wrk for bench/api_bench.sh
+	curl prometheus wrk
+	# the dashboard's browser test (tests/web): Debian's Chromium, driven by
+	# playwright-core from npm (Node.js and npm come with the machine image)
+	chromium
 )
+
+# The dashboard's npm packages (package-lock.json: uPlot, copied into
+# web/vendor/, and playwright-core): npm ci when node_modules/ is stale, else
+# nothing.  Not fatal: web.dashboard skips without them.
+web_deps() {
+	bash "$(dirname "$0")/web-deps.sh" -q ||
+		echo "install-deps: scripts/web-deps.sh failed; web/ lacks uPlot until it runs" >&2
+}
 
 # Prints the packages of "$@" that are not installed and configured ("ii";
 # absent, half-installed or config-files-only ones need apt).  One dpkg-query
@@ -55,6 +69,7 @@ mapfile -t missing < <(missing_of "${packages[@]}")
 
 if [ ${#missing[@]} -eq 0 ]; then
 	[ "$quiet" = 1 ] || echo "install-deps: all ${#packages[@]} packages present"
+	web_deps
 	exit 0
 fi
 
@@ -85,3 +100,4 @@ if [ ${#still[@]} -ne 0 ]; then
 	exit 1
 fi
 echo "install-deps: done"
+web_deps

@@ -15,5 +15,6 @@ int cmd_series(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
+int cmd_dashboard(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "cmd/cmd.h"
 #include "geo/geo.h"
+#include "http/http.h"
 #include "store/store.h"
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
@@ -29,25 +30,20 @@ static int parse_fmt(const char *s, enum fmt *f)
 	return 0;
 }
 
-/* A JSON string: the store's text came from us, but escape it anyway. */
+/* A JSON string: the store's text came from us, but escape it anyway (as the API does). */
 static void json_str(const char *s)
 {
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	struct lo_buf b;
+	lo_buf_init(&b, 1u << 20);
+	if (http_json_str(&b, s) == 0)
+		fputs(b.p, stdout);
+	lo_buf_fini(&b);
 }
 
 struct ev_ctx {
 	enum fmt fmt;
 	unsigned rows;
+	struct lo_buf json;
 };
 
 static int print_event(void *ctx, const struct store_event_row *r)
@@ -60,23 +56,10 @@ static int print_event(void *ctx, const struct store_event_row *r)
 	if (r->end)
 		lo_time_iso(r->end, b, sizeof(b));
 	switch (c->fmt) {
-	case FMT_JSON:
-		printf("{\"id\":%" PRId64 ",\"entity\":", r->id);
-		json_str(r->entity);
-		printf(",\"signal\":");
-		json_str(r->signal);
-		printf(",\"kind\":");
-		json_str(r->kind);
-		printf(",\"severity\":");
-		json_str(r->severity);
-		printf(",\"start\":\"%s\",\"end\":", a);
-		if (r->end)
-			printf("\"%s\",\"duration_s\":%" PRId64, b, dur);
-		else
-			printf("null,\"duration_s\":null");
-		printf(",\"baseline\":%g,\"min\":%g,\"score\":%g,\"incident\":%" PRId64
-		       ",\"detail\":%s}\n",
-		       r->baseline, r->min, r->score, r->incident, r->detail ? r->detail : "{}");
+	case FMT_JSON: /* the API's object (src/http), one a line */
+		lo_buf_reset(&c->json);
+		if (http_json_event(&c->json, r) == 0)
+			printf("%s\n", c->json.p);
 		break;
 	case FMT_CSV:
 		if (!c->rows)
@@ -262,8 +245,10 @@ static int run(int argc, char **argv, bool series)
 		struct series_ctx sc = {fmt, entity, signal, 0};
 		rc = store_series(s, entity, signal, from, until, print_bin, &sc);
 	} else {
-		struct ev_ctx ec = {fmt, 0};
+		struct ev_ctx ec = {fmt, 0, {0}};
+		lo_buf_init(&ec.json, 64u << 20);
 		rc = store_events(s, entity, from, 1000000, print_event, &ec);
+		lo_buf_fini(&ec.json);
 	}
 	store_close(s);
 	if (rc) {

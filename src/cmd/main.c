@@ -20,6 +20,7 @@ static const char usage[] =
 	"  simulate  write a RouteViews-style archive from a scenario spec\n"
 	"  serve     the daemon: BGP sessions and BMP into the same pipeline\n"
 	"  flows     decode NetFlow v5/v9, IPFIX and sFlow v5 packets from captures\n"
+	"  dashboard serve the HTTP API, /metrics and the dashboard for a store\n"
 	"\n"
 	"Run 'lightsout COMMAND --help' for the options of a command.\n";
 
@@ -29,9 +30,9 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"mrt", cmd_mrt},	{"replay", cmd_replay},	    {"events", cmd_events},
-	{"series", cmd_series}, {"simulate", cmd_simulate}, {"serve", cmd_serve},
-	{"flows", cmd_flows},
+	{"mrt", cmd_mrt},	{"replay", cmd_replay},	      {"events", cmd_events},
+	{"series", cmd_series}, {"simulate", cmd_simulate},   {"serve", cmd_serve},
+	{"flows", cmd_flows},	{"dashboard", cmd_dashboard},
 };
 
 int main(int argc, char **argv)

@@ -805,6 +805,99 @@ static int detect_end(struct pstate *st)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- [alert] */
+
+static const char *const alert_kind_names[] = {"outage", "partial_outage", "instability", "attack",
+					       "probe_down"};
+
+unsigned conf_alert_kind(const char *name)
+{
+	for (unsigned i = 0; name && i < sizeof(alert_kind_names) / sizeof(alert_kind_names[0]);
+	     i++)
+		if (!strcmp(name, alert_kind_names[i]))
+			return 1u << i;
+	return 0;
+}
+
+static int alert_webhook(struct pstate *st, const char *v)
+{
+	struct conf_alert *a = &st->c->alert;
+	char **slot;
+
+	if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+		return bad_value(st, v, "not an http:// or https:// URL");
+	for (size_t i = 0; i < a->n_webhooks; i++)
+		if (!strcmp(a->webhooks[i], v))
+			return bad_value(st, v, "listed twice");
+	if (!(slot = push(st, &a->webhooks, &a->n_webhooks, sizeof(*slot), CONF_MAX_REPEAT,
+			  "'webhook' values in [alert]")))
+		return st->rc;
+	return set_str(st, slot, v);
+}
+
+static int alert_script(struct pstate *st, const char *v)
+{
+	if (v[0] != '/')
+		return bad_value(st, v, "not an absolute path");
+	return set_str(st, &st->c->alert.script, v);
+}
+
+static int alert_syslog(struct pstate *st, const char *v)
+{
+	return set_bool(st, v, &st->c->alert.syslog);
+}
+
+static int alert_delay(struct pstate *st, const char *v)
+{
+	struct conf_alert *a = &st->c->alert;
+	return set_u32(st, v, 0, 86400, &a->delay, &a->has_delay);
+}
+
+static int alert_max_per_minute(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 0, 10000, &st->c->alert.max_per_minute, NULL);
+}
+
+/* alert_kinds() - a comma-separated list of event kinds, blanks around commas allowed. */
+static int alert_kinds(struct pstate *st, const char *v)
+{
+	unsigned kinds = 0;
+	const char *p = v;
+
+	for (;;) {
+		char name[32];
+		size_t n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strcspn(p, ", \t");
+		if (!n || n >= sizeof(name))
+			return bad_value(st, v,
+					 "a comma-separated list of outage, partial_outage, "
+					 "instability, attack, probe_down");
+		memcpy(name, p, n);
+		name[n] = 0;
+		unsigned bit = conf_alert_kind(name);
+		if (!bit)
+			return fail_at(st, LO_EINVAL, st->line,
+				       "[%s] %s: unknown kind '%.31s' (known: outage, "
+				       "partial_outage, instability, attack, probe_down)",
+				       st->label, st->key, name);
+		if (kinds & bit)
+			return fail_at(st, LO_EINVAL, st->line, "[%s] %s: '%s' listed twice",
+				       st->label, st->key, name);
+		kinds |= bit;
+		p += n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (*p++ != ',')
+			return bad_value(st, v, "kinds are separated by commas");
+	}
+	st->c->alert.kinds = kinds;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- tables */
 
 static const struct key_def store_keys[] = {{"path", false, store_path}, {NULL, false, NULL}};
@@ -883,6 +976,16 @@ static const struct key_def detect_keys[] = {
 	{NULL, false, NULL},
 };
 
+static const struct key_def alert_keys[] = {
+	{"webhook", true, alert_webhook},
+	{"script", false, alert_script},
+	{"syslog", false, alert_syslog},
+	{"delay", false, alert_delay},
+	{"max_per_minute", false, alert_max_per_minute},
+	{"kinds", false, alert_kinds},
+	{NULL, false, NULL},
+};
+
 static const struct sect_def sections[] = {
 	{"store", false, store_keys, NULL, NULL},
 	{"geo", false, geo_keys, NULL, NULL},
@@ -895,6 +998,7 @@ static const struct sect_def sections[] = {
 	{"entity", true, entity_keys, entity_begin, entity_end},
 	{"probe", true, probe_keys, probe_begin, probe_end},
 	{"detect", false, detect_keys, NULL, detect_end},
+	{"alert", false, alert_keys, NULL, NULL},
 };
 
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -951,7 +1055,7 @@ static int section_begin(struct pstate *st, char *h)
 	if (idx == N_SECTIONS)
 		return fail_at(
 			st, LO_EINVAL, st->line,
-			"unknown section [%.64s] (known: store, geo, http, bgp, neighbor NAME, bmp, flow, hostgroup NAME, entity NAME, probe NAME, detect)",
+			"unknown section [%.64s] (known: store, geo, http, bgp, neighbor NAME, bmp, flow, hostgroup NAME, entity NAME, probe NAME, detect, alert)",
 			kind);
 	if (sections[idx].named) {
 		if (!*name)
@@ -1137,6 +1241,8 @@ int conf_load(struct conf **out, const char *path, struct lo_err *err)
 	st.c->flow_baseline = true;
 	st.c->flow_baseline_factor = 8;
 	st.c->flow_baseline_min_pps = 1000;
+	st.c->alert.max_per_minute = CONF_ALERT_MAX_PER_MINUTE;
+	st.c->alert.kinds = CONF_ALERT_ALL;
 
 	ret = ini_parse_stream(reader, &st, handler, &st);
 	if (ret > 0 && (!st.rc || (uint32_t)ret < st.err_line)) {
@@ -1172,6 +1278,10 @@ void conf_free(struct conf *c)
 	free(c->bgp_mrt_dir);
 	free(c->flow_script);
 	free(c->flow_webhook);
+	for (size_t i = 0; i < c->alert.n_webhooks; i++)
+		free(c->alert.webhooks[i]);
+	free(c->alert.webhooks);
+	free(c->alert.script);
 	free(c->neighbors);
 	free(c->flow_listen);
 	free(c->flow_sflow);

@@ -174,6 +174,47 @@ struct conf_detect {
 };
 
 /*
+ * enum conf_alert_kind - event kinds, as bits of [alert] kinds (one bit per
+ * kind the store knows: DESIGN.md §3's outage, partial_outage, instability,
+ * attack, probe_down).
+ */
+enum conf_alert_kind {
+	CONF_ALERT_OUTAGE = 1u << 0,
+	CONF_ALERT_PARTIAL_OUTAGE = 1u << 1,
+	CONF_ALERT_INSTABILITY = 1u << 2,
+	CONF_ALERT_ATTACK = 1u << 3,
+	CONF_ALERT_PROBE_DOWN = 1u << 4,
+	CONF_ALERT_ALL = (1u << 5) - 1,
+};
+
+/* conf_alert_kind() - the bit of event kind @name ("outage" ...), 0 when unknown. */
+unsigned conf_alert_kind(const char *name);
+
+#define CONF_ALERT_MAX_PER_MINUTE 60 /* default of [alert] max_per_minute */
+
+/*
+ * struct conf_alert - the [alert] section: where alerts of events go
+ * (docs/alerts.md).
+ * @webhooks:       http(s) URLs, repeatable; each alert is POSTed to each
+ * @script:         absolute path run for each alert (no shell)
+ * @syslog:         one syslog line (daemon facility) per alert
+ * @delay:          seconds an event must last before its open is sent
+ *                  (only when @has_delay; else [detect] min_duration, else 60)
+ * @max_per_minute: alerts in any 60 s, 0..10000 (0: no limit), default 60
+ * @kinds:          CONF_ALERT_* bits of the kinds alerted, default all
+ */
+struct conf_alert {
+	char **webhooks;
+	size_t n_webhooks;
+	char *script;
+	bool syslog;
+	bool has_delay;
+	uint32_t delay;
+	uint32_t max_per_minute;
+	unsigned kinds;
+};
+
+/*
  * struct conf - the whole file.  Lists are (pointer, count); a count of 0
  * means the key or section was absent.  Strings are NULL when absent.
  */
@@ -235,6 +276,9 @@ struct conf {
 	size_t n_probes;
 
 	struct conf_detect detect;
+
+	/* [alert] ([flow] script, webhook and syslog stay attack-only channels) */
+	struct conf_alert alert;
 };
 
 /*

@@ -98,6 +98,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	serve_now(&now, NULL);
 	watch_time(s->watch, now);
 	watch_commit(s->watch);
+	alert_tick(s->alert); /* after the watch: a held open goes with its latest detail */
 	if (s->feed.rec)
 		recorder_rotate(s->feed.rec, now);
 	if (s->trim) { /* glibc keeps freed route arrays otherwise */
@@ -106,6 +107,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	bgp_side_tick(s);
 	flow_side_tick(s);
+	http_side_tick(s); /* the status and metrics the API hands out */
 }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
@@ -141,6 +143,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 		lo_log(LO_LOG_WARN, "lightsout serve: SIGHUP: host groups and flow listeners take "
 				    "effect at the next start (exporters, script, webhook, syslog "
 				    "and hold apply now)");
+	/* [alert] is read at each alert: it applies now */
 	if (old != s->conf0) /* the watch keeps the first one */
 		conf_free(old);
 	lo_log(LO_LOG_WARN, "lightsout serve: SIGHUP: %s reloaded", s->conf_path);
@@ -198,7 +201,8 @@ int serve_main(const struct serve_opts *o)
 		return 0;
 	}
 	const char *db = o->db ? o->db : s.conf->store_path ? s.conf->store_path : "lightsout.db";
-	if (!(geo = load_geo(s.conf, &err)) || !(store = store_open(db, &err)) ||
+	if (alert_new(&s.alert, &s, &err) || !(geo = load_geo(s.conf, &err)) ||
+	    !(store = store_open(db, &err)) ||
 	    (s.conf->bgp_mrt_dir && recorder_new(&rec, s.conf->bgp_mrt_dir, &err))) {
 		fprintf(stderr, "lightsout serve: %s\n", err.msg);
 		goto out;
@@ -210,6 +214,7 @@ int serve_main(const struct serve_opts *o)
 	wo.conf = s.conf;
 	wo.live = true;
 	wo.collector_name = collector_name;
+	wo.on_event = alert_watch_hook;
 	wo.ctx = &s;
 	snprintf(s.collector_names[0], sizeof(s.collector_names[0]), "bgp");
 	if (!(s.watch = watch_new(&wo, &err)) || feed_init(&s.feed, s.watch, rec)) {
@@ -235,7 +240,8 @@ int serve_main(const struct serve_opts *o)
 	serve_now(&now, NULL);
 	watch_time(s.watch, now);
 	s.store = store;
-	if (bgp_side_new(&s, &err) || bmp_side_new(&s, &err) || flow_side_new(&s, &err)) {
+	if (bgp_side_new(&s, &err) || bmp_side_new(&s, &err) || flow_side_new(&s, &err) ||
+	    http_side_new(&s, db, o->web, &err)) {
 		fprintf(stderr, "lightsout serve: %s\n", err.msg);
 		goto out;
 	}
@@ -244,6 +250,7 @@ int serve_main(const struct serve_opts *o)
 	event_base_dispatch(s.base);
 	status = 0;
 out:
+	http_side_free(&s); /* first: no answers from a daemon being taken apart */
 	flow_side_free(&s); /* ends attacks (stored), withdraws blackholes */
 	bgp_side_free(&s);  /* CEASE to every established session */
 	bmp_side_free(&s);
@@ -258,6 +265,8 @@ out:
 		       s.feed.records, s.feed.elems, st.events, s.feed.errors + st.errors,
 		       st.rib.peers, st.rib.routes, st.rib.visible[0], st.rib.visible[1]);
 	}
+	alert_free(s.alert); /* after the last closes (attacks ended, events finished) */
+	s.alert = NULL;
 	feed_fini(&s.feed);
 	recorder_free(rec);
 	watch_free(s.watch);

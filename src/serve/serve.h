@@ -32,6 +32,7 @@ struct serve_opts {
 	bool check_only;    /* -n: load and check the config, then exit */
 	const char *db;	    /* overrides [store] path */
 	int log_level;	    /* LO_LOG_* */
+	const char *web;    /* the dashboard's files for [http] (NULL: API only) */
 };
 
 /* serve_main() - run the daemon; returns the process exit status (0, 1). */

@@ -64,6 +64,28 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * flush_now() - write what the connection's output holds (a NOTIFICATION
+ * before a close) with send() on the socket: the bufferevent's output can't
+ * be drained from outside (libevent freezes its start), and the loop won't
+ * run again for it.  Best effort, never blocks.
+ */
+static void flush_now(struct nbr *n)
+{
+	if (!n->bev)
+		return;
+	struct evbuffer *out = bufferevent_get_output(n->bev);
+	evutil_socket_t fd = bufferevent_getfd(n->bev);
+	size_t len = evbuffer_get_length(out), done = 0;
+	const unsigned char *p = len ? evbuffer_pullup(out, -1) : NULL;
+	while (p && fd >= 0 && done < len) {
+		ssize_t w = send(fd, p + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+}
+
 static void addr_text(const struct bgp_addr *a, char *buf)
 {
 	bgp_fmt_addr(a, buf);
@@ -450,8 +472,7 @@ void bgp_side_reload(struct server *s)
 		lo_log(LO_LOG_WARN, "neighbor %s: removed from the config", n->cfg.name);
 		peer_close(n->peer, PEER_CEASE_DECONFIGURED, "removed from the configuration",
 			   mono_ms());
-		if (n->bev)
-			evbuffer_write(bufferevent_get_output(n->bev), bufferevent_getfd(n->bev));
+		flush_now(n);
 		nbr_free(n);
 	}
 	b->n = j;
@@ -622,8 +643,7 @@ void bgp_side_free(struct server *s)
 		if (peer_state(n->peer) >= PEER_OPENSENT)
 			peer_close(n->peer, PEER_CEASE_ADMIN_SHUTDOWN, "lightsout is stopping",
 				   mono_ms());
-		if (n->bev) /* the loop has stopped: write the NOTIFICATION now */
-			evbuffer_write(bufferevent_get_output(n->bev), bufferevent_getfd(n->bev));
+		flush_now(n); /* the loop has stopped: write the NOTIFICATION now */
 		addr_text(&n->cfg.address, a);
 		lo_log(LO_LOG_WARN,
 		       "neighbor %s (%s): %" PRIu64 " UPDATEs (%" PRIu64 " ok, %" PRIu64
@@ -642,4 +662,89 @@ void bgp_side_free(struct server *s)
 	free(b->v);
 	free(b);
 	s->bgp = NULL;
+}
+
+/* ---------------------------------------------------------------- reports (HTTP) */
+
+void bgp_side_report(struct server *s, struct lo_buf *status, struct lo_buf *metrics,
+		     uint64_t *malformed)
+{
+	const struct bgp_side *b = s->bgp;
+	unsigned by_state[PEER_ESTABLISHED + 1] = {0};
+	uint64_t verdicts[PEER_VERDICTS] = {0}, msgs = 0, conns = 0;
+	int64_t now = mono_ms();
+	lo_buf_printf(status, ",\"bgp\":{\"listeners\":%u,\"neighbors\":[", b ? b->n_lis : 0);
+	for (unsigned i = 0; b && i < b->n; i++) {
+		const struct nbr *n = b->v[i];
+		const struct peer_stats *st = peer_stats_get(n->peer);
+		enum peer_state state = peer_state(n->peer);
+		char addr[BGP_ADDR_STRLEN];
+		if ((unsigned)state <= PEER_ESTABLISHED)
+			by_state[state]++;
+		for (unsigned v = 0; v < PEER_VERDICTS; v++)
+			verdicts[v] += st->total_updates[v];
+		uint64_t rx = 0;
+		for (unsigned m = 0; m < 6; m++)
+			rx += st->rx_msgs[m];
+		msgs += rx;
+		conns += st->connections;
+		addr_text(&n->cfg.address, addr);
+		lo_buf_printf(status, "%s{\"name\":", i ? "," : "");
+		http_json_str(status, n->cfg.name);
+		lo_buf_printf(status,
+			      ",\"address\":\"%s\",\"asn\":%" PRIu32 ",\"state\":\"%s\","
+			      "\"established_s\":",
+			      addr, n->cfg.asn, peer_state_name(state));
+		if (state == PEER_ESTABLISHED)
+			lo_buf_printf(status, "%" PRId64, (now - n->established_ms) / 1000);
+		else
+			lo_buf_printf(status, "null");
+		lo_buf_printf(status,
+			      ",\"connections\":%" PRIu64 ",\"established\":%" PRIu64
+			      ",\"messages_received\":%" PRIu64 ",\"prefixes_received\":%" PRIu64
+			      ",\"prefixes_withdrawn\":%" PRIu64 ",\"updates\":{",
+			      st->connections, st->established, rx, st->rx_prefixes,
+			      st->rx_withdrawn);
+		for (unsigned v = 0; v < PEER_VERDICTS; v++)
+			lo_buf_printf(status, "%s\"%s\":%" PRIu64, v ? "," : "",
+				      peer_verdict_name((enum peer_verdict)v),
+				      st->total_updates[v]);
+		lo_buf_printf(status, "},\"last_reason\":");
+		http_json_str(status, peer_last_reason(n->peer));
+		lo_buf_printf(status, "}");
+	}
+	lo_buf_printf(status, "]}");
+
+	lo_buf_printf(metrics, "# HELP lightsout_bgp_neighbors Configured BGP neighbors, by "
+			       "session state.\n# TYPE lightsout_bgp_neighbors gauge\n");
+	for (unsigned st = 0; st <= PEER_ESTABLISHED; st++)
+		lo_buf_printf(metrics, "lightsout_bgp_neighbors{state=\"%s\"} %u\n",
+			      peer_state_name((enum peer_state)st), by_state[st]);
+	lo_buf_printf(metrics,
+		      "# HELP lightsout_bgp_neighbor_up Whether a BGP session is Established.\n"
+		      "# TYPE lightsout_bgp_neighbor_up gauge\n");
+	for (unsigned i = 0; b && i < b->n; i++) {
+		lo_buf_printf(metrics, "lightsout_bgp_neighbor_up{neighbor=");
+		http_prom_label(metrics, b->v[i]->cfg.name);
+		lo_buf_printf(metrics, "} %d\n", peer_state(b->v[i]->peer) == PEER_ESTABLISHED);
+	}
+	lo_buf_printf(metrics,
+		      "# HELP lightsout_bgp_updates_received_total UPDATE messages received from "
+		      "neighbors, by RFC 7606 verdict.\n"
+		      "# TYPE lightsout_bgp_updates_received_total counter\n");
+	for (unsigned v = 0; v < PEER_VERDICTS; v++)
+		lo_buf_printf(metrics,
+			      "lightsout_bgp_updates_received_total{verdict=\"%s\"} %" PRIu64 "\n",
+			      peer_verdict_name((enum peer_verdict)v), verdicts[v]);
+	lo_buf_printf(metrics,
+		      "# HELP lightsout_bgp_messages_received_total BGP messages received from "
+		      "neighbors.\n# TYPE lightsout_bgp_messages_received_total counter\n"
+		      "lightsout_bgp_messages_received_total %" PRIu64 "\n"
+		      "# HELP lightsout_bgp_connections_total TCP connections of BGP sessions.\n"
+		      "# TYPE lightsout_bgp_connections_total counter\n"
+		      "lightsout_bgp_connections_total %" PRIu64 "\n",
+		      msgs, conns);
+	*malformed = verdicts[PEER_VERDICT_ATTR_DISCARD] +
+		     verdicts[PEER_VERDICT_TREAT_AS_WITHDRAW] +
+		     verdicts[PEER_VERDICT_SESSION_RESET];
 }

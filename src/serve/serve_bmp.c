@@ -214,3 +214,55 @@ void bmp_side_free(struct server *s)
 	free(b);
 	s->bmp = NULL;
 }
+
+/* ---------------------------------------------------------------- reports (HTTP) */
+
+void bmp_side_report(struct server *s, struct lo_buf *status, struct lo_buf *metrics)
+{
+	const struct bmp_side *b = s->bmp;
+	lo_buf_printf(status, ",\"bmp\":{\"listening\":%s,\"routers\":[",
+		      b && b->lis ? "true" : "false");
+	for (const struct conn *c = b ? b->conns : NULL; c; c = c->next) {
+		unsigned up = 0;
+		for (uint32_t i = 0; i < c->rt.n_peers; i++)
+			up += c->rt.peers[i].up;
+		lo_buf_printf(status, "%s{\"router\":", c == b->conns ? "" : ",");
+		http_json_str(status, c->peer);
+		lo_buf_printf(status, ",\"sys_name\":");
+		http_json_str(status, c->rt.sys_name);
+		lo_buf_printf(status,
+			      ",\"peers\":%" PRIu32 ",\"peers_up\":%u,\"messages\":%" PRIu64
+			      ",\"malformed\":%" PRIu64 "}",
+			      c->rt.n_peers, up, c->st.stats.messages, c->st.stats.malformed);
+	}
+	lo_buf_printf(status, "]}");
+	lo_buf_printf(metrics,
+		      "# HELP lightsout_bmp_routers BMP router connections open.\n"
+		      "# TYPE lightsout_bmp_routers gauge\n"
+		      "lightsout_bmp_routers %u\n",
+		      b ? b->n : 0);
+	static const char *const fam[][3] = {
+		{"lightsout_bmp_messages_total", "BMP messages received from a router connection.",
+		 "counter"},
+		{"lightsout_bmp_malformed_total",
+		 "Malformed BMP messages from a router connection "
+		 "(skipped).",
+		 "counter"},
+		{"lightsout_bmp_peers_up", "Monitored peers up at a router.", "gauge"},
+	};
+	for (unsigned f = 0; f < 3; f++) {
+		lo_buf_printf(metrics, "# HELP %s %s\n# TYPE %s %s\n", fam[f][0], fam[f][1],
+			      fam[f][0], fam[f][2]);
+		for (const struct conn *c = b ? b->conns : NULL; c; c = c->next) {
+			uint64_t v = f == 0 ? c->st.stats.messages : c->st.stats.malformed;
+			if (f == 2) {
+				v = 0;
+				for (uint32_t i = 0; i < c->rt.n_peers; i++)
+					v += c->rt.peers[i].up;
+			}
+			lo_buf_printf(metrics, "%s{router=", fam[f][0]);
+			http_prom_label(metrics, c->peer);
+			lo_buf_printf(metrics, "} %" PRIu64 "\n", v);
+		}
+	}
+}

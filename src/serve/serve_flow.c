@@ -6,7 +6,7 @@
  * Receiving: non-blocking sockets with large receive buffers (32 MiB asked;
  * SO_RCVBUFFORCE when root), read with recvmmsg() in batches of
  * FLOW_BATCH; the kernel's count of datagrams dropped for a full buffer
- * (SO_RXQ_OVFL) is kept per socket.  Datagrams from addresses outside the
+ * (SO_RXQ_OVFL, and SO_MEMINFO every second) is kept per socket.  Datagrams from addresses outside the
  * [flow] exporter allowlist are dropped and counted (an empty list allows
  * every source: the sockets bind to 127.0.0.1 by default).
  *
@@ -14,30 +14,25 @@
  * - the store: an `attack` event (entity host:ADDR, or hostgroup:NAME for
  *   a group-wide attack), updated at the end with the peaks and the
  *   vectors over the whole attack;
- * - [flow] script: FastNetMon's convention, `script IP incoming PPS ban`
- *   with the attack report on stdin at the start, `... unban` at the end;
- * - [flow] webhook: the event JSON POSTed (libcurl, in a thread, 5 s);
- * - [flow] syslog: one line at start and end;
+ * - alerts, open at the start and close at the end, at once, through the
+ *   daemon's dispatcher (serve_alert.c: deduplication, rate limit, webhook
+ *   retries) to [alert] channels and to [flow] script, webhook and syslog;
+ *   scripts get FastNetMon's convention, `script IP incoming PPS ban` with
+ *   the attack report on stdin at the start, `... unban` at the end;
  * - RTBH: the host's /32 or /128 announced with 65535:666 to neighbors
  *   with blackhole = yes (group blackhole = yes), withdrawn [flow] hold
  *   seconds after the attack ends (or when the daemon stops).
  */
 #include "serve/serve_int.h"
 
-#include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,18 +40,19 @@
 #include "rib/rib.h"
 #include "store/store.h"
 
-#define FLOW_BATCH	  64	/* datagrams per recvmmsg() */
-#define FLOW_DGRAM	  65536 /* largest UDP payload */
-#define FLOW_BATCHES	  16	/* recvmmsg() calls per readable event (fairness) */
-#define FLOW_RCVBUF	  (32 << 20)
-#define FLOW_MAX_SOCKS	  (2 * CONF_MAX_REPEAT)
-#define FLOW_MAX_ACTIVE	  1024 /* attacks followed for their store event */
-#define FLOW_MAX_WEBHOOKS 8    /* webhook posts in flight */
+#define FLOW_BATCH	 64    /* datagrams per recvmmsg() */
+#define FLOW_DGRAM	 65536 /* largest UDP payload */
+#define FLOW_BATCHES	 16    /* recvmmsg() calls per readable event (fairness) */
+#define FLOW_RCVBUF	 (32 << 20)
+#define FLOW_COALESCE_US 2000 /* read a busy socket every 2 ms */
+#define FLOW_MAX_SOCKS	 (2 * CONF_MAX_REPEAT)
+#define FLOW_MAX_ACTIVE	 1024 /* attacks followed for their store event */
 
 struct fsock {
 	struct flow_side *fs;
 	int fd;
 	struct event *ev;
+	struct event *timer; /* coalescing: read again on a timer */
 	char name[112];
 	uint32_t drops; /* the kernel's SO_RXQ_OVFL counter */
 };
@@ -64,6 +60,7 @@ struct fsock {
 struct active {
 	uint64_t attack_id;
 	int64_t event_id;
+	int64_t incident; /* kept at the end's update */
 };
 
 struct hold {
@@ -92,8 +89,6 @@ struct flow_side {
 	uint64_t last_dgrams, last_records, last_malformed, last_drops;
 	int64_t bin_start;   /* of the series bin being counted */
 	uint64_t (*bin0)[3]; /* each group's totals at bin_start */
-	int webhooks;	     /* in flight (atomic) */
-	uint64_t webhooks_dropped;
 	struct lo_ratelimit rl;
 };
 
@@ -256,123 +251,24 @@ static const char *signal_of(const char *reason)
 
 /* ---------------------------------------------------------------- actions */
 
-static void run_script(struct flow_side *fs, const struct ddos_attack *a, bool start,
-		       const char *report)
+/*
+ * script_ip() - the IP argument of FastNetMon's script convention: the
+ * host, or for a group-wide attack the group's first prefix.
+ */
+static void script_ip(const struct flow_side *fs, const struct ddos_attack *a, char *ip, size_t n)
 {
-	const char *path = fs->s->conf->flow_script;
-	if (!path)
-		return;
-	char ip[BGP_ADDR_STRLEN], pps[24];
-	if (a->subnet) {
-		/* FastNetMon passes an address; a group-wide attack passes its first prefix */
-		const struct conf *c = fs->s->conf;
-		ip[0] = 0;
-		for (size_t i = 0; i < c->n_hostgroups; i++)
-			if (!strcmp(c->hostgroups[i].name, a->group)) {
-				char p[BGP_ADDR_STRLEN];
-				bgp_fmt_addr(&c->hostgroups[i].prefixes[0].addr, p);
-				snprintf(ip, sizeof(ip), "%.40s/%u", p,
-					 c->hostgroups[i].prefixes[0].len);
-			}
-	} else {
+	if (!a->subnet) {
 		bgp_fmt_addr(&a->target, ip);
-	}
-	snprintf(pps, sizeof(pps), "%" PRIu64, a->peak.pps);
-	char *argv[] = {(char *)path, ip, "incoming", pps, start ? "ban" : "unban", NULL};
-	int in[2];
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	pid_t pid;
-	int rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	if (rc) {
-		lo_log_rl(&fs->rl, LO_LOG_ERROR, "flow: script %s: %s", path, strerror(rc));
-		close(in[1]);
 		return;
 	}
-	/* the report fits a pipe's buffer; a script that does not read it loses it */
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	if (start && write(in[1], report, strlen(report)) < 0)
-		lo_log_rl(&fs->rl, LO_LOG_WARN, "flow: script %s: report not written: %s", path,
-			  strerror(errno));
-	close(in[1]);
-}
-
-struct hook {
-	struct flow_side *fs;
-	char *url;
-	char *body;
-};
-
-static size_t discard(char *p, size_t size, size_t n, void *ctx)
-{
-	(void)p, (void)ctx;
-	return size * n;
-}
-
-static void *hook_thread(void *arg)
-{
-	struct hook *h = arg;
-	CURL *c = curl_easy_init();
-	if (c) {
-		struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_URL, h->url);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, h->body);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-		CURLcode rc = curl_easy_perform(c);
-		long code = 0;
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		if (rc != CURLE_OK || code >= 300)
-			lo_log(LO_LOG_WARN, "flow: webhook %s: %s (HTTP %ld)", h->url,
-			       rc != CURLE_OK ? curl_easy_strerror(rc) : "refused", code);
-		curl_slist_free_all(hd);
-		curl_easy_cleanup(c);
-	}
-	__atomic_fetch_sub(&h->fs->webhooks, 1, __ATOMIC_RELAXED);
-	free(h->url);
-	free(h->body);
-	free(h);
-	return NULL;
-}
-
-static void post_webhook(struct flow_side *fs, const char *json)
-{
-	const char *url = fs->s->conf->flow_webhook;
-	if (!url)
-		return;
-	if (__atomic_load_n(&fs->webhooks, __ATOMIC_RELAXED) >= FLOW_MAX_WEBHOOKS) {
-		fs->webhooks_dropped++;
-		lo_log_rl(&fs->rl, LO_LOG_WARN, "flow: webhook %s: %d posts in flight; one dropped",
-			  url, FLOW_MAX_WEBHOOKS);
-		return;
-	}
-	struct hook *h = calloc(1, sizeof(*h));
-	pthread_t t;
-	pthread_attr_t at;
-	if (!h || !(h->url = strdup(url)) || !(h->body = strdup(json))) {
-		if (h)
-			free(h->url);
-		free(h);
-		return;
-	}
-	h->fs = fs;
-	__atomic_fetch_add(&fs->webhooks, 1, __ATOMIC_RELAXED);
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &at, hook_thread, h)) {
-		__atomic_fetch_sub(&fs->webhooks, 1, __ATOMIC_RELAXED);
-		free(h->url);
-		free(h->body);
-		free(h);
-	}
-	pthread_attr_destroy(&at);
+	const struct conf *c = fs->s->conf;
+	ip[0] = 0;
+	for (size_t i = 0; i < c->n_hostgroups; i++)
+		if (!strcmp(c->hostgroups[i].name, a->group)) {
+			char p[BGP_ADDR_STRLEN];
+			bgp_fmt_addr(&c->hostgroups[i].prefixes[0].addr, p);
+			snprintf(ip, n, "%.40s/%u", p, c->hostgroups[i].prefixes[0].len);
+		}
 }
 
 static struct hold *hold_find(struct flow_side *fs, const struct bgp_addr *a)
@@ -409,8 +305,11 @@ static void on_attack(struct flow_side *fs, const struct ddos_attack *a, bool st
 	struct store_event ev = {0};
 	size_t slot = fs->n_active;
 	for (size_t i = 0; i < fs->n_active; i++)
-		if (fs->active[i].attack_id == a->id)
-			slot = i, ev.id = fs->active[i].event_id;
+		if (fs->active[i].attack_id == a->id) {
+			slot = i;
+			ev.id = fs->active[i].event_id;
+			ev.incident = fs->active[i].incident;
+		}
 	ev.entity = store_entity(fs->s->store, entity);
 	ev.signal = signal_of(a->reason);
 	ev.kind = "attack";
@@ -424,7 +323,7 @@ static void on_attack(struct flow_side *fs, const struct ddos_attack *a, bool st
 	ev.detail = detail.p;
 	if (ev.entity > 0 && store_event_put(fs->s->store, &ev) == 0) {
 		if (start && slot == fs->n_active && fs->n_active < FLOW_MAX_ACTIVE) {
-			fs->active[fs->n_active++] = (struct active){a->id, ev.id};
+			fs->active[fs->n_active++] = (struct active){a->id, ev.id, ev.incident};
 		} else if (!start && slot < fs->n_active) {
 			fs->active[slot] = fs->active[--fs->n_active];
 		}
@@ -432,7 +331,7 @@ static void on_attack(struct flow_side *fs, const struct ddos_attack *a, bool st
 		lo_log_rl(&fs->rl, LO_LOG_ERROR, "flow: attack on %s: cannot store the event", t);
 	}
 
-	/* the log and syslog */
+	/* the log */
 	char det[40];
 	fmt_ms(a->detect_ms, det, sizeof(det));
 	if (start)
@@ -446,32 +345,30 @@ static void on_attack(struct flow_side *fs, const struct ddos_attack *a, bool st
 		       "attack on %s (%s) ended: %s, %.0f s, peak %" PRIu64 " pps %" PRIu64 " bps",
 		       t, a->group, vec, (double)(a->end_ms - a->start_ms) / 1000, a->peak.pps,
 		       a->peak.bps);
-	if (fs->s->conf->flow_syslog)
-		syslog(LOG_WARNING,
-		       "attack %s on %s (%s): %s, peak %" PRIu64 " pps %" PRIu64 " bps",
-		       start ? "started" : "ended", t, a->group, vec, a->peak.pps, a->peak.bps);
 
-	/* the event JSON for the webhook; a text report for the script */
-	struct lo_buf j;
-	lo_buf_init(&j, 1 << 17);
-	char st[40], en[40];
+	/* the alerts: the event as stored; scripts FastNetMon's way */
+	char st[40], ip[BGP_ADDR_STRLEN + 8], pps[24], line[512];
 	fmt_ms(a->start_ms, st, sizeof(st));
-	fmt_ms(start ? 0 : a->end_ms, en, sizeof(en));
-	lo_buf_printf(&j,
-		      "{\"id\":%" PRId64 ",\"entity\":\"%s\",\"signal\":\"%s\",\"kind\":\"attack\","
-		      "\"severity\":\"%s\",\"start\":%s,\"end\":%s,\"detail\":%s}",
-		      ev.id, entity, ev.signal, ev.severity, st, en, detail.p ? detail.p : "{}");
-	post_webhook(fs, j.p ? j.p : "{}");
 	struct lo_buf r;
 	lo_buf_init(&r, 1 << 16);
-	lo_buf_printf(&r,
-		      "IP: %s\nAttack type: %s\nHost group: %s\nPeak: %" PRIu64 " pps %" PRIu64
-		      " bps %" PRIu64 " flows/s\nReason: %s > %" PRIu64 "\nStart: %s\nDetail: %s\n",
-		      t, vec, a->group, a->peak.pps, a->peak.bps, a->peak.flows, a->reason,
-		      a->threshold, st, detail.p ? detail.p : "{}");
-	run_script(fs, a, start, r.p ? r.p : "");
+	if (start)
+		lo_buf_printf(&r,
+			      "IP: %s\nAttack type: %s\nHost group: %s\nPeak: %" PRIu64
+			      " pps %" PRIu64 " bps %" PRIu64 " flows/s\nReason: %s > %" PRIu64
+			      "\nStart: %s\nDetail: %s\n",
+			      t, vec, a->group, a->peak.pps, a->peak.bps, a->peak.flows, a->reason,
+			      a->threshold, st, detail.p ? detail.p : "{}");
+	script_ip(fs, a, ip, sizeof(ip));
+	snprintf(pps, sizeof(pps), "%" PRIu64, a->peak.pps);
+	const char *argv[] = {ip, "incoming", pps, start ? "ban" : "unban", NULL};
+	snprintf(line, sizeof(line),
+		 "attack %s on %s (%s): %s, peak %" PRIu64 " pps %" PRIu64 " bps",
+		 start ? "started" : "ended", t, a->group, vec, a->peak.pps, a->peak.bps);
+	struct alert_extra x = {argv, start ? r.p : NULL, line};
+	/* the attack's own id tells attacks apart, stored or not (event ids stay below 2^62) */
+	uint64_t key = (1ull << 62) | a->id;
+	alert_event(fs->s->alert, start ? ALERT_OPEN : ALERT_CLOSE, key, &ev, entity, &x);
 	lo_buf_fini(&r);
-	lo_buf_fini(&j);
 	lo_buf_fini(&detail);
 
 	/* RTBH: announce now; withdraw after the hold-down */
@@ -521,11 +418,12 @@ static void on_rec(void *ctx, const struct flow_rec *r)
 	ddos_record(fs->ddos, r, fs->now_ms);
 }
 
-static void on_readable(evutil_socket_t fd, short what, void *arg)
+/* drain() - read and decode up to FLOW_BATCHES batches; how many datagrams. */
+static int drain(struct fsock *k)
 {
-	struct fsock *k = arg;
 	struct flow_side *fs = k->fs;
-	(void)what;
+	evutil_socket_t fd = k->fd;
+	int got = 0;
 	for (int batch = 0; batch < FLOW_BATCHES; batch++) {
 		for (unsigned i = 0; i < FLOW_BATCH; i++) {
 			struct msghdr *m = &fs->msgs[i].msg_hdr;
@@ -542,8 +440,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				lo_log_rl(&fs->rl, LO_LOG_ERROR, "flow: %s: recvmmsg: %s", k->name,
 					  strerror(errno));
-			return;
+			return got;
 		}
+		got += n;
 		fs->now_ms = wall_ms();
 		for (int i = 0; i < n; i++) {
 			struct msghdr *m = &fs->msgs[i].msg_hdr;
@@ -578,7 +477,37 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			}
 		}
 		if (n < FLOW_BATCH)
-			return;
+			return got;
+	}
+	return got;
+}
+
+/*
+ * Interrupt coalescing: a socket that had datagrams is read again on a
+ * FLOW_COALESCE_US timer instead of on every readiness, so that at high
+ * rates one recvmmsg() takes many datagrams (and one wakeup does not cost
+ * a wakeup per datagram); once a timer read finds nothing, readiness takes
+ * over again.  Detection waits at most that long more.
+ */
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct fsock *k = arg;
+	(void)fd, (void)what;
+	static const struct timeval again = {0, FLOW_COALESCE_US};
+	if (drain(k) > 0)
+		evtimer_add(k->timer, &again);
+	else
+		event_add(k->ev, NULL);
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct fsock *k = arg;
+	(void)fd, (void)what;
+	static const struct timeval again = {0, FLOW_COALESCE_US};
+	if (drain(k) > 0) {
+		event_del(k->ev);
+		evtimer_add(k->timer, &again);
 	}
 }
 
@@ -614,7 +543,8 @@ static int open_sock(struct flow_side *fs, const struct conf_endpoint *e, const 
 	k->fd = fd;
 	snprintf(k->name, sizeof(k->name), "%s %s", what, text);
 	k->ev = event_new(fs->s->base, fd, EV_READ | EV_PERSIST, on_readable, k);
-	if (!k->ev || event_add(k->ev, NULL)) {
+	k->timer = evtimer_new(fs->s->base, on_timer, k);
+	if (!k->ev || !k->timer || event_add(k->ev, NULL)) {
 		close(fd);
 		return lo_err_set(err, LO_ENOMEM, LO_NOOFF, "flow: event: out of memory");
 	}
@@ -682,9 +612,6 @@ int flow_side_new(struct server *s, struct lo_err *err)
 	if (!(fs->bin0 = calloc(c->n_hostgroups + 1, sizeof(*fs->bin0))))
 		return lo_err_set(err, LO_ENOMEM, LO_NOOFF, "flow: out of memory");
 	series(fs, wall_ms(), false);
-	curl_global_init(CURL_GLOBAL_DEFAULT); /* a reload may add a webhook */
-	if (c->flow_syslog)
-		openlog("lightsout", LOG_PID, LOG_DAEMON);
 	for (size_t i = 0; i < c->n_flow_listen; i++)
 		if (open_sock(fs, &c->flow_listen[i], "NetFlow/IPFIX", err) < 0)
 			return err ? err->code : LO_EIO;
@@ -737,6 +664,23 @@ static void series(struct flow_side *fs, int64_t now_ms, bool flush)
 	fs->bin_start = start;
 }
 
+/*
+ * refresh_drops() - the sockets' drop counts from SO_MEMINFO: SO_RXQ_OVFL
+ * only comes with a datagram queued after a drop, so a burst's last drops
+ * would go unseen until the next datagram.
+ */
+static void refresh_drops(struct flow_side *fs)
+{
+	for (size_t i = 0; i < fs->n_socks; i++) {
+		uint32_t mem[SK_MEMINFO_VARS] = {0};
+		socklen_t len = sizeof(mem);
+		if (getsockopt(fs->socks[i].fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+		    len > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
+		    mem[SK_MEMINFO_DROPS] > fs->socks[i].drops)
+			fs->socks[i].drops = mem[SK_MEMINFO_DROPS];
+	}
+}
+
 static uint64_t kernel_drops(const struct flow_side *fs)
 {
 	uint64_t n = 0;
@@ -775,13 +719,11 @@ void flow_side_tick(struct server *s)
 	if (!fs)
 		return;
 	int64_t now = wall_ms();
+	refresh_drops(fs);
 	ddos_tick(fs->ddos, now);
 	series(fs, now, false);
 	stats_line(fs, now);
 	holds_expire(fs, now, false);
-	/* reap scripts */
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
 }
 
 void flow_side_free(struct server *s)
@@ -790,6 +732,7 @@ void flow_side_free(struct server *s)
 	if (!fs)
 		return;
 	if (fs->ddos) {
+		refresh_drops(fs);
 		ddos_finish(fs->ddos, wall_ms());
 		if (fs->bin0)
 			series(fs, wall_ms(), true);
@@ -798,23 +741,94 @@ void flow_side_free(struct server *s)
 		const struct flow_dec_stats *f = flow_dec_stats(fs->dec);
 		lo_log(LO_LOG_WARN,
 		       "flow: %" PRIu64 " datagrams (%" PRIu64 " not from an exporter, %" PRIu64
-		       " malformed, %" PRIu64 " dropped by the kernel), %" PRIu64
-		       " records (%" PRIu64 " monitored), %" PRIu64 " attacks",
-		       fs->datagrams, fs->denied, f->malformed, drops, f->records, d->monitored,
-		       d->attacks);
+		       " malformed, %" PRIu64 " of no known format, %" PRIu64
+		       " dropped by the kernel), %" PRIu64 " records (%" PRIu64
+		       " monitored), %" PRIu64 " attacks",
+		       fs->datagrams, fs->denied, f->malformed, f->unknown, drops, f->records,
+		       d->monitored, d->attacks);
 	}
 	holds_expire(fs, 0, true);
 	for (size_t i = 0; i < fs->n_socks; i++) {
 		event_free(fs->socks[i].ev);
+		if (fs->socks[i].timer)
+			event_free(fs->socks[i].timer);
 		close(fs->socks[i].fd);
 	}
-	/* webhook threads still posting own their copies; wait for them briefly */
-	for (int i = 0; i < 60 && __atomic_load_n(&fs->webhooks, __ATOMIC_RELAXED) > 0; i++)
-		usleep(100000);
 	ddos_free(fs->ddos);
 	flow_dec_free(fs->dec);
 	free(fs->bin0);
 	free(fs->bufs);
 	free(fs);
 	s->flow = NULL;
+}
+
+/* ---------------------------------------------------------------- reports (HTTP) */
+
+void flow_side_report(struct server *s, struct lo_buf *status, struct lo_buf *metrics,
+		      uint64_t *malformed)
+{
+	const struct flow_side *fs = s->flow;
+	struct flow_dec_stats f = {0};
+	struct ddos_stats d = {0};
+	uint64_t datagrams = 0, denied = 0, drops = 0;
+	if (fs) {
+		f = *flow_dec_stats(fs->dec);
+		d = *ddos_stats(fs->ddos);
+		datagrams = fs->datagrams;
+		denied = fs->denied;
+		drops = kernel_drops(fs);
+	}
+	lo_buf_printf(status, ",\"flow\":{\"listeners\":[");
+	for (size_t i = 0; fs && i < fs->n_socks; i++) {
+		lo_buf_printf(status, "%s{\"listen\":", i ? "," : "");
+		http_json_str(status, fs->socks[i].name);
+		lo_buf_printf(status, ",\"kernel_drops\":%" PRIu32 "}", fs->socks[i].drops);
+	}
+	lo_buf_printf(status,
+		      "],\"exporters_allowed\":%zu,\"datagrams\":%" PRIu64 ",\"denied\":%" PRIu64
+		      ",\"kernel_drops\":%" PRIu64 ",\"netflow5\":%" PRIu64 ",\"netflow9\":%" PRIu64
+		      ",\"ipfix\":%" PRIu64 ",\"sflow5\":%" PRIu64 ",\"unknown\":%" PRIu64
+		      ",\"records\":%" PRIu64 ",\"templates\":%" PRIu64 ",\"malformed\":%" PRIu64
+		      ",\"hosts\":%" PRIu64 ",\"monitored_records\":%" PRIu64
+		      ",\"attacks\":%" PRIu64 ",\"attacks_ongoing\":%" PRIu64 "}",
+		      s->conf->n_flow_exporters, datagrams, denied, drops, f.netflow5, f.netflow9,
+		      f.ipfix, f.sflow5, f.unknown, f.records, f.templates, f.malformed, d.hosts,
+		      d.monitored, d.attacks, d.active);
+	lo_buf_printf(metrics,
+		      "# HELP lightsout_flow_datagrams_total Flow datagrams received (from "
+		      "allowed exporters), by protocol.\n"
+		      "# TYPE lightsout_flow_datagrams_total counter\n"
+		      "lightsout_flow_datagrams_total{protocol=\"netflow5\"} %" PRIu64 "\n"
+		      "lightsout_flow_datagrams_total{protocol=\"netflow9\"} %" PRIu64 "\n"
+		      "lightsout_flow_datagrams_total{protocol=\"ipfix\"} %" PRIu64 "\n"
+		      "lightsout_flow_datagrams_total{protocol=\"sflow5\"} %" PRIu64 "\n"
+		      "lightsout_flow_datagrams_total{protocol=\"unknown\"} %" PRIu64 "\n",
+		      f.netflow5, f.netflow9, f.ipfix, f.sflow5, f.unknown);
+	lo_buf_printf(metrics,
+		      "# HELP lightsout_flow_denied_total Flow datagrams from sources outside the "
+		      "exporter allowlist (dropped).\n"
+		      "# TYPE lightsout_flow_denied_total counter\n"
+		      "lightsout_flow_denied_total %" PRIu64 "\n"
+		      "# HELP lightsout_flow_kernel_drops_total Flow datagrams dropped by the "
+		      "kernel (socket buffer full).\n"
+		      "# TYPE lightsout_flow_kernel_drops_total counter\n"
+		      "lightsout_flow_kernel_drops_total %" PRIu64 "\n"
+		      "# HELP lightsout_flow_records_total Flow records decoded.\n"
+		      "# TYPE lightsout_flow_records_total counter\n"
+		      "lightsout_flow_records_total %" PRIu64 "\n"
+		      "# HELP lightsout_flow_templates_total NetFlow v9 and IPFIX templates "
+		      "learned.\n# TYPE lightsout_flow_templates_total counter\n"
+		      "lightsout_flow_templates_total %" PRIu64 "\n",
+		      denied, drops, f.records, f.templates);
+	lo_buf_printf(metrics,
+		      "# HELP lightsout_flow_hosts Hosts being counted by the attack detector.\n"
+		      "# TYPE lightsout_flow_hosts gauge\nlightsout_flow_hosts %" PRIu64 "\n"
+		      "# HELP lightsout_flow_attacks_total Attacks detected.\n"
+		      "# TYPE lightsout_flow_attacks_total counter\n"
+		      "lightsout_flow_attacks_total %" PRIu64 "\n"
+		      "# HELP lightsout_flow_attacks_ongoing Attacks going on.\n"
+		      "# TYPE lightsout_flow_attacks_ongoing gauge\n"
+		      "lightsout_flow_attacks_ongoing %" PRIu64 "\n",
+		      d.hosts, d.attacks, d.active);
+	*malformed = f.malformed;
 }

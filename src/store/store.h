@@ -77,4 +77,121 @@ int store_series(struct store *s, const char *entity, const char *signal, int64_
 /* store_schema_version() - the schema version of the open store. */
 int store_schema_version(struct store *s);
 
+/* ---------------------------------------------------------------- readers (the API) */
+
+/*
+ * The API reads the store through its own connection (WAL: readers never
+ * block the writer).  Every query below is bounded: by its limit, and by
+ * the time given to store_set_timeout() (a query running longer is
+ * interrupted and returns LO_ETOOBIG).  Strings in rows are valid during
+ * the callback only; a callback returns non-zero to stop.
+ */
+
+/* store_set_timeout() - interrupt any one query after @ms milliseconds (0: never). */
+void store_set_timeout(struct store *s, unsigned ms);
+
+/*
+ * store_open_reader() - open an existing store for reading only (writes are
+ * refused): for one thread at a time (no locking inside SQLite).  An older
+ * schema is still upgraded first.  NULL with @err on failure.
+ */
+struct store *store_open_reader(const char *path, struct lo_err *err);
+
+/*
+ * store_data_version() - a number that changes when another connection
+ * commits (SQLite's PRAGMA data_version): cached answers stay valid while it
+ * does not.  <0 on error.
+ */
+int64_t store_data_version(struct store *s);
+
+/* store_entity_find() - the id of @spec, LO_ENOENT when unknown (never creates it), LO_EIO. */
+int64_t store_entity_find(struct store *s, const char *spec);
+
+/*
+ * struct store_event_filter - what store_events_query() and
+ * store_incidents() select.  store_event_filter_init() sets "everything".
+ * @entity, @kind, @severity: exact values, NULL for any
+ * @since, @until: events going on at some time in [@since, @until): ended at
+ *                 or after @since (or ongoing) and started before @until
+ * @ongoing:       -1 either, 0 ended only, 1 ongoing only
+ * @incident:      the events of one incident; 0 for any
+ * @limit:         rows at most (default 1000)
+ * @newest_first:  order by start, newest first (default oldest first)
+ */
+struct store_event_filter {
+	const char *entity, *kind, *severity;
+	int64_t since, until;
+	int ongoing;
+	int64_t incident;
+	unsigned limit;
+	bool newest_first;
+};
+
+void store_event_filter_init(struct store_event_filter *f);
+
+int store_events_query(struct store *s, const struct store_event_filter *f,
+		       int (*cb)(void *ctx, const struct store_event_row *row), void *ctx);
+
+/*
+ * struct store_entity_row - an entity and its events: @events in all,
+ * @ongoing of them still open, the start of the latest in @last_start
+ * (when @has_last).
+ */
+struct store_entity_row {
+	const char *spec;
+	int64_t events, ongoing;
+	bool has_last;
+	int64_t last_start;
+};
+
+/*
+ * store_entities() - entities whose spec contains @q (ASCII case-insensitive;
+ * NULL or "" for all): an exact match first, then most events first, then by
+ * name; at most @limit.
+ */
+int store_entities(struct store *s, const char *q, unsigned limit,
+		   int (*cb)(void *ctx, const struct store_entity_row *row), void *ctx);
+
+/* store_entity_signals() - the signals stored for @entity, by name; LO_ENOENT if unknown. */
+int store_entity_signals(struct store *s, const char *entity,
+			 int (*cb)(void *ctx, const char *signal), void *ctx);
+
+/*
+ * store_series_step() - the smallest gap between two bins of @entity's
+ * series: the bin the writer used.  0 when it cannot tell (unknown entity,
+ * single bins); <0 on error.
+ */
+int64_t store_series_step(struct store *s, const char *entity);
+
+/*
+ * struct store_incident_row - events of one entity linked into an incident
+ * (@id: the incident number the events carry): from the first event's start
+ * to the last one's end, @end 0 while any of its @events is ongoing.
+ */
+struct store_incident_row {
+	int64_t id;
+	const char *entity;
+	int64_t start, end;
+	int64_t events;
+};
+
+/*
+ * store_incidents() - incidents selected by @f's @entity, @since, @until,
+ * @ongoing (for the incident as a whole), @limit and @newest_first; the other
+ * fields of @f are ignored.  Read their events with store_events_query()
+ * and @incident.
+ */
+int store_incidents(struct store *s, const struct store_event_filter *f,
+		    int (*cb)(void *ctx, const struct store_incident_row *row), void *ctx);
+
+struct store_counts {
+	int64_t entities, events, open_events;
+};
+
+int store_counts(struct store *s, struct store_counts *out);
+
+/* store_event_kinds() - events per kind (@open_only: ongoing ones only). */
+int store_event_kinds(struct store *s, bool open_only,
+		      int (*cb)(void *ctx, const char *kind, int64_t n), void *ctx);
+
 #endif

@@ -49,6 +49,7 @@ struct wstate {
 
 struct ent {
 	int64_t store_id;
+	unsigned idx; /* in the tracker */
 	uint32_t bin;
 	double counter_at_bin[SIG_COUNT];
 	struct wstate w[W_COUNT];
@@ -296,6 +297,13 @@ static void make_detail(struct watch *w, struct ent *x, unsigned wi, uint32_t up
 		outage_detail(w, x, s, wi == W_V6 ? 6 : 4, upto);
 }
 
+/* Tell the on_event hook (if any) what became of @s's row. */
+static void notify(struct watch *w, struct ent *x, struct wstate *s, enum watch_change what)
+{
+	if (w->o.on_event)
+		w->o.on_event(w->o.ctx, what, &s->ev, sig_tracker_spec(w->sig, x->idx));
+}
+
 /* Write the event's row (insert or update); the first row of an incident names it. */
 static void store_event(struct watch *w, struct ent *x, struct wstate *s)
 {
@@ -330,6 +338,8 @@ static void on_event(void *ctx, enum det_change what, const struct det_event *ev
 			x->incident = s->prev_incident;
 			x->incident_until = s->prev_until;
 		}
+		if (s->stored)
+			notify(w, x, s, WATCH_CANCEL);
 		s->stored = false;
 		return;
 	}
@@ -356,8 +366,10 @@ static void on_event(void *ctx, enum det_change what, const struct det_event *ev
 	s->ev.score = ev->score;
 	if (what == DET_OPEN)
 		make_detail(w, x, w->cur_w, ev->start);
-	if (what == DET_ESCALATE && s->stored)
+	if (what == DET_ESCALATE && s->stored) {
 		store_event(w, x, s);
+		notify(w, x, s, WATCH_UPDATE);
+	}
 	if (what == DET_CLOSE) {
 		if (!s->detail_done || w->cur_w == W_FLAPS)
 			make_detail(w, x, w->cur_w, ev->end);
@@ -367,12 +379,16 @@ static void on_event(void *ctx, enum det_change what, const struct det_event *ev
 			x->incident_until = ev->end;
 		store_event(w, x, s);
 		w->st.events++;
+		if (s->stored)
+			notify(w, x, s, WATCH_CLOSE);
 	} else if (what == DET_OPEN) {
 		/* stored at once, so that a live store shows it within the second;
 		 * an outage is tentative until it has lasted min_duration */
 		store_event(w, x, s);
 		if (ev->start > x->incident_until)
 			x->incident_until = ev->start;
+		if (s->stored)
+			notify(w, x, s, WATCH_OPEN);
 	}
 }
 
@@ -388,6 +404,8 @@ static void maybe_detail(struct watch *w, struct ent *x, uint32_t t)
 			if ((uint32_t)s->ev.start > x->incident_until)
 				x->incident_until = (uint32_t)s->ev.start;
 			store_event(w, x, s);
+			if (s->stored)
+				notify(w, x, s, WATCH_UPDATE);
 		}
 	}
 }
@@ -422,6 +440,7 @@ static struct ent *ent_get(struct watch *w, unsigned idx)
 		return NULL;
 	}
 	w->ents[idx] = x;
+	x->idx = idx;
 	x->bin = w->now - w->now % w->o.bin;
 	for (int s = SIG_ANNOUNCEMENTS; s < SIG_COUNT; s++)
 		x->counter_at_bin[s] = sig_tracker_value(w->sig, idx, (enum sig_id)s);

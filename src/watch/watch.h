@@ -19,7 +19,8 @@
  * the share of full-feed peers without them, and the first and last peer
  * to withdraw them; instability events their flap counts per hour and the
  * trend.  Events of one entity that overlap or follow each other within
- * link_gap share an incident number.
+ * link_gap share an incident number.  An optional hook (on_event) hears of
+ * every change of a stored event: the daemon's alerts (serve_alert.c).
  */
 #ifndef LO_WATCH_H
 #define LO_WATCH_H
@@ -35,6 +36,17 @@
 #include "rib/rib.h"
 #include "signal/signal.h"
 #include "store/store.h"
+
+/*
+ * enum watch_change - what happened to a stored event (the on_event hook).
+ * @WATCH_OPEN:   a new event, stored (an outage is tentative until it has
+ *                lasted min_duration: it may still be cancelled)
+ * @WATCH_UPDATE: its row changed while open: severity (and kind) went up,
+ *                or its detail was remade once it lasted min_duration
+ * @WATCH_CLOSE:  it ended; the row has its end
+ * @WATCH_CANCEL: a dip shorter than min_duration: the row was deleted
+ */
+enum watch_change { WATCH_OPEN, WATCH_UPDATE, WATCH_CLOSE, WATCH_CANCEL };
 
 struct watch_opts {
 	const struct geo_db *geo;
@@ -56,6 +68,13 @@ struct watch_opts {
 	const struct conf *conf;
 	/* collector_name - the name of collector @id for event details (may be NULL) */
 	const char *(*collector_name)(void *ctx, uint16_t id);
+	/* on_event - after an event of any kind (outage, partial_outage,
+	 * instability) was written or deleted: @ev as stored (with its id;
+	 * @ev->detail JSON), @entity its entity ("country:KP").  Both are
+	 * borrowed for the call.  Only events that have a row are reported, so
+	 * a cancel always follows an open.  May be NULL (replay). */
+	void (*on_event)(void *ctx, enum watch_change what, const struct store_event *ev,
+			 const char *entity);
 	void *ctx;
 };
 

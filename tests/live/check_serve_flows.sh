@@ -76,7 +76,7 @@ EOF
 "$lightsout" serve -c "$tmp/lo.ini" --db "$tmp/lo.db" > "$tmp/serve.log" 2>&1 &
 serve=$!
 pids+=($serve)
-for i in $(seq 100); do
+for i in $(seq 300); do # libloc loads first: seconds on a busy machine, more under ASan
 	grep -q "running" "$tmp/serve.log" && break
 	sleep 0.1
 done
@@ -146,8 +146,10 @@ grep -q "^198.18.0.2 incoming [0-9]* ban$" "$tmp/notify.log" || bad "script: no 
 grep -q "^198.18.0.2 incoming [0-9]* unban$" "$tmp/notify.log" || bad "script: no unban"
 grep -q "^198.18.1.0/24 incoming [0-9]* ban$" "$tmp/notify.log" || bad "script: no group ban"
 grep -q "Attack type: tcp_syn" "$tmp/notify.stdin" || bad "script: no report on stdin"
-for i in $(seq 30); do [ -s "$tmp/hook.log" ] && break; sleep 0.1; done
-n=$(jq -r 'select(.kind == "attack")' "$tmp/hook.log" 2> /dev/null | grep -c '"entity"')
+for i in $(seq 30); do [ "$(grep -c . "$tmp/hook.log" 2> /dev/null)" -ge 8 ] && break; sleep 0.1; done
+# the body is {"alert":"open|close","event":EVENT} (docs/alerts.md)
+n=$(jq -r 'select(.event.kind == "attack" and (.alert == "open" or .alert == "close"))' \
+	"$tmp/hook.log" 2> /dev/null | grep -c '"entity"')
 [ "$n" -ge 8 ] && echo "ok: $n webhook posts" || bad "webhook: $n posts, want 8 (start and end of 4)"
 
 # stop: the summary counts garbage and the stranger; series were stored

@@ -225,6 +225,13 @@ static void test_design_example(void **state)
 	assert_int_equal(c->flow_baseline_min_pps, 1000);
 	assert_null(c->flow_webhook);
 	assert_false(c->flow_syslog);
+	/* no [alert]: no channels, the defaults */
+	assert_int_equal(c->alert.n_webhooks, 0);
+	assert_null(c->alert.script);
+	assert_false(c->alert.syslog);
+	assert_false(c->alert.has_delay);
+	assert_int_equal(c->alert.max_per_minute, CONF_ALERT_MAX_PER_MINUTE);
+	assert_int_equal(c->alert.kinds, CONF_ALERT_ALL);
 
 	assert_int_equal(c->n_entities, 1);
 	assert_string_equal(c->entities[0].name, "kp");
@@ -306,7 +313,63 @@ static void test_example_file(void **state)
 	assert_true(c->detect.crit_ratio == 0.5);
 	assert_true(c->detect.instability_factor == 4);
 	assert_int_equal(c->detect.instability_min_flaps, 8);
+	assert_int_equal(c->alert.n_webhooks, 0); /* commented out */
+	assert_false(c->alert.syslog);
+	assert_true(c->alert.has_delay);
+	assert_int_equal(c->alert.delay, 60);
+	assert_int_equal(c->alert.max_per_minute, 60);
+	assert_int_equal(c->alert.kinds, CONF_ALERT_ALL & ~CONF_ALERT_PROBE_DOWN);
 	conf_free(c);
+}
+
+static void test_alert(void **state)
+{
+	struct conf *c = load_ok("[alert]\n"
+				 "webhook = http://127.0.0.1:9000/a\n"
+				 "webhook = https://alerts.example/hook?x=1;y=2\n"
+				 "script = /usr/local/bin/alert\n"
+				 "syslog = yes\n"
+				 "delay = 0\n"
+				 "max_per_minute = 0\n"
+				 "kinds = outage,attack\n");
+
+	assert_int_equal(c->alert.n_webhooks, 2);
+	assert_string_equal(c->alert.webhooks[1], "https://alerts.example/hook?x=1;y=2");
+	assert_string_equal(c->alert.script, "/usr/local/bin/alert");
+	assert_true(c->alert.syslog);
+	assert_true(c->alert.has_delay);
+	assert_int_equal(c->alert.delay, 0);
+	assert_int_equal(c->alert.max_per_minute, 0);
+	assert_int_equal(c->alert.kinds, CONF_ALERT_OUTAGE | CONF_ALERT_ATTACK);
+	conf_free(c);
+
+	c = load_ok("[alert]\nkinds =  probe_down ,instability\t,  partial_outage\n");
+	assert_int_equal(c->alert.kinds, CONF_ALERT_PROBE_DOWN | CONF_ALERT_INSTABILITY |
+						 CONF_ALERT_PARTIAL_OUTAGE);
+	conf_free(c);
+
+	assert_int_equal(conf_alert_kind("outage"), CONF_ALERT_OUTAGE);
+	assert_int_equal(conf_alert_kind("attack"), CONF_ALERT_ATTACK);
+	assert_int_equal(conf_alert_kind("Outage"), 0);
+	assert_int_equal(conf_alert_kind(NULL), 0);
+
+	expect_error("[alert]\nwebhook = ftp://x/\n", LO_EINVAL, 2, "not an http");
+	expect_error("[alert]\nwebhook = http://a/\nwebhook = http://a/\n", LO_EINVAL, 3,
+		     "listed twice");
+	expect_error("[alert]\nscript = alert.sh\n", LO_EINVAL, 2, "not an absolute path");
+	expect_error("[alert]\nscript = /a\nscript = /b\n", LO_EINVAL, 3, "given twice");
+	expect_error("[alert]\nsyslog = sometimes\n", LO_EINVAL, 2, "not a boolean");
+	expect_error("[alert]\ndelay = 86401\n", LO_EINVAL, 2, "out of range (0..86400)");
+	expect_error("[alert]\nmax_per_minute = 10001\n", LO_EINVAL, 2, "out of range (0..10000)");
+	expect_error("[alert]\nkinds = outage,hijack\n", LO_EINVAL, 2,
+		     "[alert] kinds: unknown kind 'hijack'");
+	expect_error("[alert]\nkinds = outage, outage\n", LO_EINVAL, 2, "'outage' listed twice");
+	expect_error("[alert]\nkinds = outage,,attack\n", LO_EINVAL, 2, "comma-separated");
+	expect_error("[alert]\nkinds = outage,\n", LO_EINVAL, 2, "comma-separated");
+	expect_error("[alert]\nkinds = outage attack\n", LO_EINVAL, 2, "separated by commas");
+	expect_error("[alert]\nemail = a@b\n", LO_EINVAL, 2,
+		     "unknown key 'email' in [alert] (known: webhook, script, syslog, delay");
+	expect_error("[alert x]\n", LO_EINVAL, 1, "[alert] takes no name");
 }
 
 static void test_empty_and_missing(void **state)
@@ -465,6 +528,7 @@ static void test_errors_structure(void **state)
 
 	expect_error("path = x\n", LO_EINVAL, 1, "outside a section");
 	expect_error("\n\n[nosuch]\n", LO_EINVAL, 3, "unknown section [nosuch]");
+	expect_error("[alerts]\n", LO_EINVAL, 1, "probe NAME, detect, alert)");
 	expect_error("[store]\n[nosuch x]\n", LO_EINVAL, 2, "unknown section [nosuch]");
 	expect_error("[store\n", LO_EINVAL, 1, "section header");
 	expect_error("[store] x\n", LO_EINVAL, 1, "section header");
@@ -769,6 +833,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_alert),
 		cmocka_unit_test(test_empty_and_missing),
 		cmocka_unit_test(test_repeatable),
 		cmocka_unit_test(test_layout),

@@ -70,7 +70,7 @@ static void schema_entities_series_events(void **state)
 	struct lo_err err;
 	struct store *s = store_open(dbpath, &err);
 	assert_non_null(s);
-	assert_int_equal(store_schema_version(s), 2);
+	assert_int_equal(store_schema_version(s), 3);
 
 	int64_t kp = store_entity(s, "country:KP");
 	assert_true(kp > 0);
@@ -209,7 +209,7 @@ static void migration_from_v1(void **state)
 	struct lo_err err;
 	struct store *s = store_open(dbpath, &err);
 	assert_non_null(s);
-	assert_int_equal(store_schema_version(s), 2);
+	assert_int_equal(store_schema_version(s), 3);
 	struct rows r = {0};
 	assert_int_equal(store_events(s, NULL, 0, 100, count_event, &r), 0);
 	assert_int_equal(r.n, 1);
