@@ -326,6 +326,31 @@ static int done(struct store *s, sqlite3_stmt *st, int rc)
 	return s->timed_out ? LO_ETOOBIG : LO_EIO;
 }
 
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	return t ? t : "";
+}
+
+/* event_row() - the row of a query selecting the event columns in order. */
+static void event_row(sqlite3_stmt *st, struct store_event_row *row)
+{
+	*row = (struct store_event_row){
+		.id = sqlite3_column_int64(st, 0),
+		.entity = col_text(st, 1),
+		.signal = col_text(st, 2),
+		.kind = col_text(st, 3),
+		.severity = col_text(st, 4),
+		.start = sqlite3_column_int64(st, 5),
+		.end = sqlite3_column_type(st, 6) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 6),
+		.baseline = sqlite3_column_double(st, 7),
+		.min = sqlite3_column_double(st, 8),
+		.score = sqlite3_column_double(st, 9),
+		.detail = (const char *)sqlite3_column_text(st, 10),
+		.incident = sqlite3_column_int64(st, 11),
+	};
+}
+
 int store_events(struct store *s, const char *entity, int64_t since, unsigned limit,
 		 int (*cb)(void *ctx, const struct store_event_row *row), void *ctx)
 {
@@ -342,22 +367,8 @@ int store_events(struct store *s, const char *entity, int64_t since, unsigned li
 	sqlite3_bind_int64(st, 3, limit);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_event_row row = {
-			.id = sqlite3_column_int64(st, 0),
-			.entity = (const char *)sqlite3_column_text(st, 1),
-			.signal = (const char *)sqlite3_column_text(st, 2),
-			.kind = (const char *)sqlite3_column_text(st, 3),
-			.severity = (const char *)sqlite3_column_text(st, 4),
-			.start = sqlite3_column_int64(st, 5),
-			.end = sqlite3_column_type(st, 6) == SQLITE_NULL
-				       ? 0
-				       : sqlite3_column_int64(st, 6),
-			.baseline = sqlite3_column_double(st, 7),
-			.min = sqlite3_column_double(st, 8),
-			.score = sqlite3_column_double(st, 9),
-			.detail = (const char *)sqlite3_column_text(st, 10),
-			.incident = sqlite3_column_int64(st, 11),
-		};
+		struct store_event_row row;
+		event_row(st, &row);
 		if (cb(ctx, &row))
 			break;
 	}
@@ -383,12 +394,6 @@ int store_series(struct store *s, const char *entity, const char *signal, int64_
 		if (cb(ctx, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)))
 			break;
 	return done(s, st, rc);
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-	return t ? t : "";
 }
 
 int64_t store_entity_find(struct store *s, const char *spec)
@@ -458,22 +463,8 @@ int store_events_query(struct store *s, const struct store_event_filter *f,
 	sqlite3_bind_int64(st, 7, f->limit);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_event_row row = {
-			.id = sqlite3_column_int64(st, 0),
-			.entity = col_text(st, 1),
-			.signal = col_text(st, 2),
-			.kind = col_text(st, 3),
-			.severity = col_text(st, 4),
-			.start = sqlite3_column_int64(st, 5),
-			.end = sqlite3_column_type(st, 6) == SQLITE_NULL
-				       ? 0
-				       : sqlite3_column_int64(st, 6),
-			.baseline = sqlite3_column_double(st, 7),
-			.min = sqlite3_column_double(st, 8),
-			.score = sqlite3_column_double(st, 9),
-			.detail = (const char *)sqlite3_column_text(st, 10),
-			.incident = sqlite3_column_int64(st, 11),
-		};
+		struct store_event_row row;
+		event_row(st, &row);
 		if (cb(ctx, &row))
 			break;
 	}
