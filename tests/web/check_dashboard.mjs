@@ -10,9 +10,14 @@
 // times (on every plot, and again after a zoom), that the events table lists
 // it (start, end, 9h31m, its explanation), that the range presets refetch
 // the series, that times are UTC in a browser that is not; then the overview,
-// the search box and, when the store has attacks, an attack page.  The whole
-// run must make no request to a host other than 127.0.0.1 and log no console
-// error.  A screenshot of the KP page goes to DIR/kp.png (its path printed).
+// the search box and, when the store has attacks, an attack page.  With the
+// probe data of add_probes.py: KP's probe.up_blocks plotted next to its
+// visible /24s, and the probe:kcna page (found with the search box): its
+// probe.up plot on a 0..1 axis, 1 -> 0 -> 1 over the outage, the probe_down
+// event shaded at its times and listed with why it failed.  The whole run
+// must make no request to a host other than 127.0.0.1 and log no console
+// error.  Screenshots of the KP and kcna pages go to DIR/kp.png and
+// DIR/kcna.png (their paths printed).
 //
 // Environment: LO_CHROMIUM (default /usr/bin/chromium).
 // Exit status: 0 all passed, 1 a check failed, 2 usage or the browser failed.
@@ -36,6 +41,12 @@ mkdirSync(outDir, { recursive: true });
 const OUT_START = Date.parse('2014-12-22T16:15:21Z') / 1000;
 const OUT_END = Date.parse('2014-12-23T01:46:18Z') / 1000;
 const PRIMARY = 'bgp.visible_slash24';
+// the made-up probing of tests/web/add_probes.py: the HTTP check of probe:kcna
+// fails from 16:15:40 (its first check after the withdrawal) to 01:46:40
+const PROBE_ENTITY = 'probe:kcna';
+const PROBE_START = Date.parse('2014-12-22T16:15:40Z') / 1000;
+const PROBE_END = Date.parse('2014-12-23T01:46:40Z') / 1000;
+const PROBE_BAND = { kind: 'probe_down', s: PROBE_START, e: PROBE_END };
 
 let passed = 0, failed = 0;
 function check(ok, what, extra) {
@@ -99,30 +110,30 @@ const ready = async (what) => {
   }
 };
 
-/** the band of the KP outage on the chart of `signal`, with uPlot's own x for its times */
-const bandGeometry = (signal) => page.evaluate(({ signal, s, e }) => {
+/** the band of an event (by default the KP outage) on the chart of `signal`, with uPlot's own x for its times */
+const bandGeometry = (signal, { kind, s, e } = { kind: 'outage', s: OUT_START, e: OUT_END }) => page.evaluate(({ signal, kind, s, e }) => {
   const u = window.lightsout.charts[signal];
   const fig = document.querySelector(`figure.chart[data-signal="${signal}"]`);
   if (!u || !fig) return { error: `no chart for ${signal}` };
-  const band = fig.querySelector(`.band[data-kind="outage"][data-start="${s}"]`);
-  if (!band) return { error: 'no band element for the outage' };
+  const band = fig.querySelector(`.band[data-kind="${kind}"][data-start="${s}"]`);
+  if (!band) return { error: `no band element for the ${kind} starting at ${s}` };
   const over = u.over.getBoundingClientRect(), r = band.getBoundingClientRect();
   return {
-    end: Number(band.dataset.end), hidden: band.hidden,
+    end: Number(band.dataset.end), hidden: band.hidden, severity: band.dataset.severity,
     left: r.left - over.left, right: r.right - over.left,
     x0: u.valToPos(s, 'x'), x1: u.valToPos(e, 'x'),
     top: r.top - over.top, bottom: r.bottom - over.top, height: over.height, width: over.width,
     min: u.scales.x.min, max: u.scales.x.max,
   };
-}, { signal, s: OUT_START, e: OUT_END });
+}, { signal, kind, s, e });
 
 const near = (a, b, tol = 1.5) => Math.abs(a - b) <= tol;
 
 /**
  * rows of the line's colour in a canvas column at time t (or, with
  * `steady`, in the middle of a bin between `t` and `steady` whose neighbours
- * hold the same value: the scenario's flaps make 30 s dips), and where 0 and
- * 4 are on the canvas
+ * hold the same value: the scenario's flaps make 30 s dips), and where 0,
+ * 1 and 4 are on the canvas
  */
 const lineAt = (signal, t, steady) => page.evaluate(({ signal, t, steady }) => {
   const u = window.lightsout.charts[signal];
@@ -148,7 +159,7 @@ const lineAt = (signal, t, steady) => page.evaluate(({ signal, t, steady }) => {
     const [r, g, b, a] = col.subarray(i * 4, i * 4 + 4);
     if (a > 200 && Math.abs(r - R) + Math.abs(g - G) + Math.abs(b - B) < 60) ys.push(top + i);
   }
-  return { t, ys, y0: u.valToPos(0, 'y', true), y4: u.valToPos(4, 'y', true), pr };
+  return { t, ys, y0: u.valToPos(0, 'y', true), y1: u.valToPos(1, 'y', true), y4: u.valToPos(4, 'y', true), pr };
 }, { signal, t, steady });
 
 const onLine = (ys, y, tol = 3) => ys.some((v) => Math.abs(v - y) <= tol);
@@ -226,6 +237,39 @@ try {
     [...document.querySelectorAll(`table.events tr[data-event-id="${tr.dataset.eventId}"]`)].map((r) => r.textContent).join(' ')));
   check(instRow.length === 1 && /Rising/.test(instRow[0]) && /visibility flaps/.test(instRow[0]),
     'the instability is explained (flaps, rising trend)', instRow.join(' | ').slice(0, 300));
+
+  // active probing of KP's /24 blocks, next to what BGP says
+  const figs = await page.evaluate(() => [...document.querySelectorAll('figure.chart')].map((f) =>
+    [f.dataset.signal, f.querySelector('figcaption').textContent]));
+  const ub = figs.findIndex(([sig]) => sig === 'probe.up_blocks');
+  check(ub === 1 && /Blocks answering/.test(figs[ub][1]) && figs.some(([sig]) => sig === 'probe.blocks'),
+    'probe.up_blocks (blocks answering) is plotted right below the visible /24s, probe.blocks too',
+    JSON.stringify(figs.map(([sig]) => sig)));
+  if (ub >= 0) {
+    const upB = await lineAt('probe.up_blocks', Date.parse('2014-12-22T06:00:00Z') / 1000, OUT_START);
+    check(onLine(upB.ys, upB.y4) && !onLine(upB.ys, upB.y0), 'the blocks answering are 4 before the outage', JSON.stringify(upB));
+    const downB = await lineAt('probe.up_blocks', (OUT_START + OUT_END) / 2);
+    check(onLine(downB.ys, downB.y0) && !onLine(downB.ys, downB.y4), 'and 0 inside it', JSON.stringify(downB));
+  }
+  const kpProbe = await page.evaluate(() => {
+    const tr = document.querySelector('table.events tbody tr.main[data-kind="probe_down"]');
+    if (!tr) return null;
+    const text = [...document.querySelectorAll(`table.events tr[data-event-id="${tr.dataset.eventId}"]`)].map((r) => r.textContent).join(' ');
+    return {
+      start: tr.querySelector('time')?.getAttribute('datetime'), text,
+      bands: document.querySelectorAll(`figure.chart .band[data-event-id="${tr.dataset.eventId}"]`).length,
+      charts: document.querySelectorAll('figure.chart').length,
+    };
+  });
+  check(kpProbe && kpProbe.start === '2014-12-22T16:17:03Z' && /4 blocks down/.test(kpProbe.text) && /175\.45\.179\.0\/24/.test(kpProbe.text),
+    'the blocks going dark are listed as a probe_down event (4 blocks down: 175.45.176.0/24 ...)', JSON.stringify(kpProbe));
+  check(kpProbe && kpProbe.bands === kpProbe.charts, 'and shaded on every plot', JSON.stringify(kpProbe && [kpProbe.bands, kpProbe.charts]));
+  const labels = await page.evaluate(() => [...document.querySelectorAll('figure.chart.primary .band-label')]
+    .filter((l) => !l.hidden && !l.parentElement.hidden)
+    .map((l) => { const r = l.getBoundingClientRect(); return { text: l.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom }; }));
+  const overlap = labels.some((a, i) => labels.some((b, j) => i < j && a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b));
+  check(labels.some((l) => l.text === 'outage') && labels.some((l) => l.text === 'probe down') && !overlap,
+    'the outage\'s and the probe down\'s labels both show, one under the other', JSON.stringify(labels));
 
   await page.mouse.move(5, 5);
   await page.screenshot({ path: `${outDir}/kp.png`, fullPage: true });
@@ -315,6 +359,94 @@ try {
   await page.waitForURL(/#\/entity\/country(%3A|:)KP/, { timeout: 10000 }).catch(() => {});
   await ready('search');
   check(/#\/entity\/country(%3A|:)KP/.test(page.url()), 'the search box finds country:KP', page.url());
+
+  // ---------------------------------------------------------------- a probe target
+  check(ents.some((t) => t.includes(PROBE_ENTITY)), `the overview lists ${PROBE_ENTITY} among entities with events`, ents.join(' | ').slice(0, 200));
+  await page.fill('#search-input', 'kcna');
+  await page.waitForSelector(`#entity-options option[value="${PROBE_ENTITY}"]`, { state: 'attached', timeout: 10000 }).catch(() => {});
+  check(await page.$(`#entity-options option[value="${PROBE_ENTITY}"]`) != null, `the search box suggests ${PROBE_ENTITY}`);
+  await page.press('#search-input', 'Enter');
+  await page.waitForURL(/#\/entity\/probe(%3A|:)kcna/, { timeout: 10000 }).catch(() => {});
+  await ready('probe page');
+  check(/#\/entity\/probe(%3A|:)kcna/.test(page.url()), `and finds ${PROBE_ENTITY}`, page.url());
+
+  const pf = await page.evaluate(() => {
+    const figs = [...document.querySelectorAll('figure.chart')];
+    const u = window.lightsout.charts['probe.up'];
+    return {
+      signals: figs.map((f) => f.dataset.signal),
+      caption: figs[0]?.querySelector('figcaption').textContent,
+      rtt: document.querySelector('figure.chart[data-signal="probe.rtt_ms"] figcaption')?.textContent,
+      y: u ? [u.scales.y.min, u.scales.y.max] : null,
+      ticks: u ? u.axes[1]._values : null,
+      lede: document.querySelector('.lede')?.textContent,
+    };
+  });
+  check(pf.signals[0] === 'probe.up' && /Answering \(share of checks\)/.test(pf.caption),
+    'its first plot is probe.up, "Answering (share of checks)"', JSON.stringify(pf));
+  check(pf.y && pf.y[0] < 0 && pf.y[0] > -0.1 && pf.y[1] >= 1 && pf.y[1] < 1.1 && (pf.ticks || []).includes('1') && !(pf.ticks || []).includes('2'),
+    'on a 0..1 axis', JSON.stringify([pf.y, pf.ticks]));
+  check(pf.signals.includes('probe.rtt_ms') && /Round-trip time/.test(pf.rtt || ''), 'the round-trip time is plotted too', JSON.stringify(pf));
+  check(/4 events: 4 probe down events/.test(pf.lede || ''), 'the page counts its 4 probe down events', pf.lede);
+
+  const upBefore = await lineAt('probe.up', Date.parse('2014-12-22T06:00:00Z') / 1000, PROBE_START);
+  check(onLine(upBefore.ys, upBefore.y1) && !onLine(upBefore.ys, upBefore.y0), 'probe.up is 1 before the outage', JSON.stringify(upBefore));
+  const upIn = await lineAt('probe.up', (PROBE_START + PROBE_END) / 2);
+  check(onLine(upIn.ys, upIn.y0) && !onLine(upIn.ys, upIn.y1), 'and 0 inside it', JSON.stringify(upIn));
+  const upAfter = await lineAt('probe.up', Date.parse('2014-12-23T03:00:00Z') / 1000, Date.parse('2014-12-23T07:00:00Z') / 1000);
+  check(onLine(upAfter.ys, upAfter.y1) && !onLine(upAfter.ys, upAfter.y0), 'and 1 again after it', JSON.stringify(upAfter));
+
+  const pg = await bandGeometry('probe.up', PROBE_BAND);
+  check(!pg.error && !pg.hidden, 'the probe_down event 16:15:40 -> 01:46:40 is shaded on the probe.up plot', pg.error);
+  if (!pg.error) {
+    check(pg.end === PROBE_END && pg.severity === 'critical', 'the band ends at 2014-12-23T01:46:40Z, critical', JSON.stringify(pg));
+    check(near(pg.left, pg.x0) && near(pg.right, pg.x1),
+      `the band lies at uPlot's x of its times (${pg.x0.toFixed(1)}..${pg.x1.toFixed(1)} px)`,
+      `band ${pg.left.toFixed(1)}..${pg.right.toFixed(1)}`);
+    check(pg.x1 - pg.x0 > 40 && near(pg.top, 0) && near(pg.bottom, pg.height), 'and spans the plot\'s height', JSON.stringify(pg));
+  }
+  const pgR = await bandGeometry('probe.rtt_ms', PROBE_BAND);
+  check(!pgR.error && near(pgR.left, pgR.x0) && near(pgR.right, pgR.x1), 'the round-trip time plot shades it at the same place', JSON.stringify(pgR));
+  const nBands = await page.$$eval('figure.chart[data-signal="probe.up"] .band[data-kind="probe_down"]', (b) => b.length);
+  check(nBands === 4, 'all four probe_down events are shaded', `${nBands} bands`);
+
+  const probeRows = await page.evaluate(() => [...document.querySelectorAll('table.events tbody tr.main')].map((tr) => ({
+    kind: tr.dataset.kind,
+    start: tr.querySelector('time')?.getAttribute('datetime'),
+    duration: tr.querySelector('.duration')?.textContent,
+    why: document.querySelector(`table.events tr.why[data-event-id="${tr.dataset.eventId}"]`)?.textContent,
+  })));
+  const down = probeRows.find((r) => r.start === '2014-12-22T16:15:40Z');
+  check(!!down && down.kind === 'probe_down' && down.duration === '9h31m',
+    'the events table lists the probe_down from 2014-12-22T16:15:40Z, 9h31m', JSON.stringify(probeRows).slice(0, 300));
+  if (down) {
+    check(/Not answering: http:\/\/175\.45\.176\.71\//.test(down.why) && /timeout: no answer within 2000 ms/.test(down.why) &&
+      /3 attempts; last answered 2014-12-22T16:14:40Z/.test(down.why),
+    'explained: the target, why (timeout) and the detail, attempts, last answer', down.why);
+  }
+  const content = probeRows.find((r) => r.start === '2014-12-21T20:05:40Z');
+  check(!!content && /content: body lacks "KCNA"/.test(content.why || ''), 'and the wrong page earlier (content: body lacks "KCNA")', JSON.stringify(content));
+
+  // the bin the target came back in (01:45 .. 01:50): 4 of its 5 checks answered
+  await page.fill('#range-from', '2014-12-23 01:00');
+  await page.fill('#range-until', '2014-12-23 02:30');
+  await page.click('form.fromuntil button[type="submit"]');
+  await ready('probe page, from/until');
+  {
+    const over = await page.evaluate(() => {
+      const u = window.lightsout.charts['probe.up'];
+      const r = u.over.getBoundingClientRect();
+      return { x: r.left + u.valToPos(Date.parse('2014-12-23T01:45:00Z') / 1000 + 150, 'x'), y: r.top + r.height / 2 };
+    });
+    await page.mouse.move(over.x, over.y);
+    const value = await page.textContent('figure.chart[data-signal="probe.up"] figcaption .value');
+    const readout = await page.textContent('.readout');
+    check(value === '0.8' && /probe down #\d+/.test(readout), 'the cursor in the 01:45 bin reads 0.8 answering, in the probe down event',
+      `${value} | ${readout}`);
+  }
+  await page.mouse.move(5, 5);
+  await page.screenshot({ path: `${outDir}/kcna.png`, fullPage: true });
+  console.log(`screenshot: ${outDir}/kcna.png`);
 
   // ---------------------------------------------------------------- attacks
   const attacks = await page.evaluate(async () => (await (await fetch('api/v1/attacks?limit=20')).json()).attacks || []);

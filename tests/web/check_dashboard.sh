@@ -1,17 +1,19 @@
 #!/bin/bash
 # check_dashboard.sh LIGHTSOUT SPEC ARTIFACTS — the web dashboard end to end:
 # the North Korea scenario (SPEC, scenarios/nk2014/spec) simulated and
-# replayed into a store as tests/e2e/check_nk2014.sh does, `lightsout
-# dashboard` serving it and web/ on a free loopback port, and
+# replayed into a store as tests/e2e/check_nk2014.sh does, a copy of it with
+# made-up active probing added (add_probes.py: probe:kcna, KP's /24 blocks),
+# `lightsout dashboard` serving the copy and web/ on a free loopback port, and
 # check_dashboard.mjs driving Debian's chromium (playwright-core) through the
-# KP page, the overview and the search.  Screenshots go to ARTIFACTS/
-# (kp.png; the paths are printed).
+# KP page, the probe:kcna page, the overview and the search.  Screenshots go
+# to ARTIFACTS/ (kp.png, kcna.png; the paths are printed).
 #
 # The store is kept in ARTIFACTS/../web-nk2014/ and made again only when
 # LIGHTSOUT or SPEC is newer than it (a second run takes seconds).
 #
-# Skips (exit 77) when node or chromium is missing, or when the npm packages
-# (scripts/web-deps.sh) are absent and the npm registry cannot be reached.
+# Skips (exit 77) when node, python3 or chromium is missing, or when the npm
+# packages (scripts/web-deps.sh) are absent and the npm registry cannot be
+# reached.
 # LO_WEB_SERVER=mock runs tests/web/mock_api.py instead of `lightsout
 # dashboard` (for working on web/ with a binary that has no dashboard).
 set -uo pipefail
@@ -22,6 +24,7 @@ root=$(cd "$here/../.." && pwd)
 chromium=${LO_CHROMIUM:-/usr/bin/chromium}
 
 command -v node > /dev/null 2>&1 || { echo "SKIP: node not found (scripts/install-deps.sh)"; exit 77; }
+command -v python3 > /dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 77; }
 [ -x "$chromium" ] || { echo "SKIP: $chromium not found (scripts/install-deps.sh installs chromium)"; exit 77; }
 
 # npm packages: uPlot into web/vendor/, playwright-core
@@ -73,6 +76,11 @@ if [ ! -s "$db" ] || [ "$lightsout" -nt "$db" ] || [ "$spec" -nt "$db" ]; then
 	cat "$tmp/replay.out"
 	mv "$tmp"/nk2014.db* "$cache/" || exit 1
 fi
+
+# the copy with probe data (made again every run: a second or so)
+db_probes=$tmp/nk2014-probes.db
+python3 "$here/add_probes.py" "$db" "$db_probes" || { echo "FAIL: add_probes.py"; exit 1; }
+db=$db_probes
 
 # the server, on a port it picks (port 0), its URL read from its first line
 if [ "${LO_WEB_SERVER:-}" = mock ]; then

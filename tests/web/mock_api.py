@@ -12,7 +12,8 @@ server's.
 
 --attacks adds a made-up host group `hostgroup:kp-web` with flow.* series
 and two DDoS attack events on 22 Dec 2014 (the replay has no flow data), so
-the attack page can be seen without `lightsout serve`.
+the attack page can be seen without `lightsout serve`.  For probe data, serve
+a copy made by add_probes.py (this directory).
 
 When the listen port is 0 the port chosen is printed on stdout as
 "listening on http://HOST:PORT/".  Not a production server: GET only,

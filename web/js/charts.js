@@ -9,6 +9,11 @@ import { isoUTC, num, si, unit, duration, axisTimes } from './format.js';
 export const SIGNALS = {
   'bgp.visible_slash24': { label: 'Visible /24 blocks', type: 'level', primary: true },
   'bgp.visible_slash48': { label: 'Visible /48 blocks', type: 'level' },
+  // active probing, next to what BGP says: a target's checks, a region's /24 blocks
+  'probe.up': { label: 'Answering (share of checks)', type: 'level', primary: true, share: true },
+  'probe.rtt_ms': { label: 'Round-trip time', type: 'level', unit: 'ms' },
+  'probe.up_blocks': { label: 'Blocks answering (/24s)', type: 'level' },
+  'probe.blocks': { label: 'Blocks measurable (/24s)', type: 'level' },
   'bgp.prefixes': { label: 'Visible prefixes', type: 'level' },
   'bgp.origin_asns': { label: 'Origin ASNs', type: 'level' },
   'bgp.announcements': { label: 'Announcements', type: 'counter' },
@@ -94,6 +99,9 @@ const yRange = (u, min, max) => {
   return [bottom, top];
 };
 
+/** a share (0..1) on a fixed 0..1 axis, whatever the range holds */
+const shareRange = () => [-0.03, 1.04];
+
 /** axes: time in UTC below (its labels left out with `bare`: plots in step share the first one's), values left */
 function axes(yFmt, bare) {
   const axis = cssVar('--plot-axis', '#555');
@@ -122,6 +130,7 @@ function bandsPlugin(events, { labels }) {
   const place = (u) => {
     const min = u.scales.x.min, max = u.scales.x.max;
     const width = u.over.clientWidth;
+    const rows = []; // labels: the right edge of the last one in each row
     for (const el of layer.children) {
       const s = Number(el.dataset.start);
       const e = el.dataset.end ? Number(el.dataset.end) : max;
@@ -137,7 +146,15 @@ function bandsPlugin(events, { labels }) {
       el.classList.toggle('cut-left', s < min);
       el.classList.toggle('cut-right', e > max);
       const lab = el.firstElementChild;
-      if (lab) lab.hidden = x1 - x0 < 34;
+      if (!lab) continue;
+      lab.hidden = x1 - x0 < 34;
+      if (lab.hidden) continue;
+      // bands are in order of start: a label that would cover an earlier
+      // one's (an outage and the probes' event a minute later) goes a row lower
+      let row = rows.findIndex((right) => right < x0);
+      if (row < 0) row = rows.push(0) - 1;
+      rows[row] = x0 + lab.offsetLeft + lab.offsetWidth + 2;
+      lab.style.top = row ? `${2 + row * (lab.offsetHeight + 2)}px` : '';
     }
   };
   return {
@@ -151,7 +168,7 @@ function bandsPlugin(events, { labels }) {
               eventId: String(ev.id), kind: ev.kind, severity: ev.severity,
               start: String(ev.startS), end: ev.endS == null ? '' : String(ev.endS),
             },
-          }, labels ? h('span', { class: 'band-label' }, ev.kind === 'partial_outage' ? 'partial' : ev.kind) : null);
+          }, labels ? h('span', { class: 'band-label' }, ev.kind === 'partial_outage' ? 'partial' : ev.kind.replace('_', ' ')) : null);
           layer.append(el);
         }
         u.over.prepend(layer);
@@ -180,7 +197,7 @@ export function plot(el, opts) {
       dataIdx: binIdx,
     },
     select: { show: true },
-    scales: { x: { time: true }, y: { range: yRange } },
+    scales: { x: { time: true }, y: { range: info.share ? shareRange : yRange } },
     axes: axes((v) => si(v), !!opts.bareX),
     series: [
       { label: 'UTC', value: (u, v) => (v == null ? '–' : isoUTC(v)) },

@@ -1,6 +1,7 @@
 // An event's `detail`, told in words: what went dark and who withdrew it
 // (outages), how often and how fast the flapping grew (instability), what hit
-// whom from where (attacks).  Unknown fields are listed as they are.
+// whom from where (attacks), which target or blocks stopped answering and why
+// (probe down).  Unknown fields are listed as they are.
 import { h } from './dom.js';
 import { isoUTC, num, pct, pps, bps, si } from './format.js';
 
@@ -139,6 +140,30 @@ function attack(ev, d) {
   return parts;
 }
 
+/** a target that stopped answering its checks, or /24 blocks that stopped answering pings */
+function probeDown(ev, d) {
+  const parts = [];
+  const { target, why, detail, last_ok: lastOk, attempts, blocks_down: down, blocks_down_count: downCount, probes, ...rest } = d;
+  if (target != null) {
+    parts.push(h('p', null, h('strong', null, 'Not answering'), ': ', h('code', null, String(target))));
+  }
+  if (why != null || detail != null) {
+    parts.push(h('p', null, why != null ? h('strong', null, String(why)) : null,
+      why != null && detail != null ? ': ' : '', detail != null ? String(detail) : ''));
+  }
+  if (Array.isArray(down)) {
+    const n = downCount ?? down.length;
+    parts.push(h('p', null, h('strong', null, `${num(n)} block${n === 1 ? '' : 's'} down`), ': ', foldList(down, 6, n, 'more')));
+  }
+  const how = [];
+  if (attempts != null) how.push(`${num(attempts)} attempt${attempts === 1 ? '' : 's'}`);
+  if (probes != null) how.push(`${num(probes)} probe${probes === 1 ? '' : 's'}`);
+  if (lastOk) how.push(`last answered ${isoUTC(lastOk)}`);
+  else if (lastOk === null && target != null) how.push('never answered');
+  if (how.length) parts.push(h('p', { class: 'minor' }, `${how.join('; ')}.`));
+  return [...parts, ...generic(ev, rest)];
+}
+
 function generic(ev, d) {
   const rows = Object.entries(d).filter(([, v]) => v == null || typeof v !== 'object');
   if (!rows.length) return [];
@@ -156,6 +181,8 @@ export function explain(ev) {
       return instability(ev, d);
     case 'attack':
       return attack(ev, d);
+    case 'probe_down':
+      return probeDown(ev, d);
     default:
       return generic(ev, d);
   }

@@ -35,7 +35,8 @@ function destroyCharts() {
   resizeObs = null;
 }
 
-const plural = (n, what) => `${n} ${what === 'instability' ? 'instability event' : what}${n === 1 ? '' : 's'}`;
+const EVENT_NOUN = { instability: 'instability event', 'probe down': 'probe down event' };
+const plural = (n, what) => `${n} ${EVENT_NOUN[what] || what}${n === 1 ? '' : 's'}`;
 
 /** baseline -> min; an instability's are flaps per hour (the baseline, the count when it opened) */
 function baselineText(e) {
