@@ -685,6 +685,8 @@ static int probe_begin(struct pstate *st, const char *name)
 	strcpy(p->name, name);
 	p->line = st->line;
 	p->interval = CONF_PROBE_INTERVAL;
+	p->timeout = CONF_PROBE_TIMEOUT;
+	p->retries = CONF_PROBE_RETRIES;
 	return 0;
 }
 
@@ -707,12 +709,84 @@ static int probe_interval(struct pstate *st, const char *v)
 	return set_u32(st, v, 1, 86400, &cur_probe(st)->interval, NULL);
 }
 
+static int probe_timeout(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 10, 60000, &cur_probe(st)->timeout, NULL);
+}
+
+static int probe_retries(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 0, 10, &cur_probe(st)->retries, NULL);
+}
+
+static int probe_expect(struct pstate *st, const char *v)
+{
+	if (!*v || strlen(v) > 256)
+		return bad_value(st, v, "1 to 256 bytes of text");
+	return set_str(st, &cur_probe(st)->expect, v);
+}
+
+static int probe_expect_status(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 100, 599, &cur_probe(st)->expect_status, NULL);
+}
+
+static int probe_entity(struct pstate *st, const char *v)
+{
+	struct conf_probe *p = cur_probe(st);
+	struct geo_entity m;
+	struct bgp_addr a;
+	struct lo_err err;
+
+	if (!strncmp(v, "host:", 5)) {
+		const char *r = conf_val_addr(v + 5, &a);
+		if (r)
+			return bad_value(st, v, r);
+	} else if (strncmp(v, "group:", 6) && geo_entity_parse(&m, v, &err)) {
+		const char *why = strstr(err.msg, "': ");
+		return bad_value(st, v, why ? why + 3 : err.msg);
+	}
+	if (strlen(v) >= sizeof(p->entities[0]))
+		return bad_value(st, v, "too long");
+	for (size_t i = 0; i < p->n_entities; i++)
+		if (!strcmp(p->entities[i], v))
+			return bad_value(st, v, "listed twice");
+	if (p->n_entities >= CONF_MAX_PROBE_ENTITIES)
+		return fail_at(st, LO_ETOOBIG, st->line, "[%s]: more than %d entity =", st->label,
+			       CONF_MAX_PROBE_ENTITIES);
+	strcpy(p->entities[p->n_entities++], v);
+	return 0;
+}
+
 static int probe_end(struct pstate *st)
 {
-	if (!cur_probe(st)->target)
+	struct conf_probe *p = cur_probe(st);
+
+	if (!p->target)
 		return fail_at(st, LO_EINVAL, st->sect_line, "[%s]: 'target' is required",
 			       st->label);
+	if ((p->expect || p->expect_status) && p->kind != CONF_PROBE_HTTP)
+		return fail_at(st, LO_EINVAL, st->sect_line,
+			       "[%s]: 'expect' and 'expect_status' are for http(s) targets",
+			       st->label);
 	return 0;
+}
+
+/* ---------------------------------------------------------------- [prober] */
+
+static int prober_rate(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 1, 10000, &st->c->prober.rate, NULL);
+}
+
+static int prober_burst(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 1, 10000, &st->c->prober.burst, NULL);
+}
+
+static int prober_sweep(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 60, 31536000, &st->c->prober.sweep, NULL);
 }
 
 /* ---------------------------------------------------------------- [detect] */
@@ -957,8 +1031,15 @@ static const struct key_def entity_keys[] = {
 	{NULL, false, NULL},
 };
 static const struct key_def probe_keys[] = {
-	{"target", false, probe_target},
-	{"interval", false, probe_interval},
+	{"target", false, probe_target},   {"interval", false, probe_interval},
+	{"timeout", false, probe_timeout}, {"retries", false, probe_retries},
+	{"expect", false, probe_expect},   {"expect_status", false, probe_expect_status},
+	{"entity", true, probe_entity},	   {NULL, false, NULL},
+};
+static const struct key_def prober_keys[] = {
+	{"rate", false, prober_rate},
+	{"burst", false, prober_burst},
+	{"sweep", false, prober_sweep},
 	{NULL, false, NULL},
 };
 static const struct key_def detect_keys[] = {
@@ -997,6 +1078,7 @@ static const struct sect_def sections[] = {
 	{"hostgroup", true, hostgroup_keys, hostgroup_begin, hostgroup_end},
 	{"entity", true, entity_keys, entity_begin, entity_end},
 	{"probe", true, probe_keys, probe_begin, probe_end},
+	{"prober", false, prober_keys, NULL, NULL},
 	{"detect", false, detect_keys, NULL, detect_end},
 	{"alert", false, alert_keys, NULL, NULL},
 };
@@ -1055,7 +1137,7 @@ static int section_begin(struct pstate *st, char *h)
 	if (idx == N_SECTIONS)
 		return fail_at(
 			st, LO_EINVAL, st->line,
-			"unknown section [%.64s] (known: store, geo, http, bgp, neighbor NAME, bmp, flow, hostgroup NAME, entity NAME, probe NAME, detect, alert)",
+			"unknown section [%.64s] (known: store, geo, http, bgp, neighbor NAME, bmp, flow, hostgroup NAME, entity NAME, probe NAME, prober, detect, alert)",
 			kind);
 	if (sections[idx].named) {
 		if (!*name)
@@ -1243,6 +1325,7 @@ int conf_load(struct conf **out, const char *path, struct lo_err *err)
 	st.c->flow_baseline_min_pps = 1000;
 	st.c->alert.max_per_minute = CONF_ALERT_MAX_PER_MINUTE;
 	st.c->alert.kinds = CONF_ALERT_ALL;
+	st.c->prober = (struct conf_prober){.rate = 100, .burst = 20, .sweep = 86400};
 
 	ret = ini_parse_stream(reader, &st, handler, &st);
 	if (ret > 0 && (!st.rc || (uint32_t)ret < st.err_line)) {
@@ -1293,7 +1376,7 @@ void conf_free(struct conf *c)
 		free(c->entities[i].members);
 	free(c->entities);
 	for (size_t i = 0; i < c->n_probes; i++)
-		free(c->probes[i].target);
+		free(c->probes[i].target), free(c->probes[i].expect);
 	free(c->probes);
 	free(c);
 }

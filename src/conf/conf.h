@@ -38,6 +38,7 @@
 #include "lib/lib.h"
 #include "bgp/bgp.h"
 #include "geo/geo.h"
+#include "probe/probe.h"
 
 /* Hard caps: hitting one fails the load with LO_ETOOBIG. */
 #define CONF_NAME_MAX		64   /* section NAME: [A-Za-z0-9_-]{1,64} */
@@ -48,11 +49,14 @@
 #define CONF_MAX_ENTITIES	1024 /* [entity NAME] sections */
 #define CONF_MAX_MEMBERS	256  /* members of one entity */
 #define CONF_MAX_PROBES		1024 /* [probe NAME] sections */
+#define CONF_MAX_PROBE_ENTITIES 8    /* entity = of one probe */
 
 /* Defaults filled in by conf_load() for per-object keys. */
 #define CONF_BGP_PORT	    179
 #define CONF_HOLD_TIME	    90
 #define CONF_PROBE_INTERVAL 60
+#define CONF_PROBE_TIMEOUT  2000 /* ms per attempt */
+#define CONF_PROBE_RETRIES  2
 
 /*
  * struct conf_endpoint - a socket address from ADDR:PORT or [IPV6]:PORT.
@@ -126,17 +130,24 @@ struct conf_entity {
 };
 
 enum conf_probe_kind {
-	CONF_PROBE_HTTP = 1, /* http:// or https:// URL: @url */
-	CONF_PROBE_ICMP,     /* icmp:ADDR: @addr */
-	CONF_PROBE_TCP,	     /* tcp:ADDR:PORT or tcp:[V6]:PORT: @addr, @port */
-	CONF_PROBE_BLOCK,    /* block:PREFIX (IPv4, /16../32): @block */
+	CONF_PROBE_HTTP = PROBE_HTTP,	/* http:// or https:// URL: @url */
+	CONF_PROBE_ICMP = PROBE_ICMP,	/* icmp:ADDR: @addr */
+	CONF_PROBE_TCP = PROBE_TCP,	/* tcp:ADDR:PORT or tcp:[V6]:PORT: @addr, @port */
+	CONF_PROBE_DNS = PROBE_DNS,	/* dns:ADDR[:PORT][/NAME]: @addr, @port, @t.qname */
+	CONF_PROBE_BLOCK = PROBE_BLOCK, /* block:PREFIX (IPv4, /16../32): @block */
 };
 
 /*
  * struct conf_probe - one [probe NAME] section.
- * @target:   the target as written (required)
+ * @target:   the target as written (required); @t: parsed
  * @url:      equals @target for CONF_PROBE_HTTP, else NULL
- * @interval: seconds between probes, 1..86400, default 60
+ * @interval: seconds between checks (blocks: between rounds), 1..86400, default 60
+ * @timeout:  ms per attempt, 10..60000, default 2000
+ * @retries:  attempts after a failed one, 0..10, default 2
+ * @expect:   HTTP: text the body must contain (NULL: none)
+ * @expect_status: HTTP: the status required (0: any 2xx or 3xx)
+ * @entities: entity = specs ("country:KP", "asn:N", "prefix:P", "group:NAME",
+ *            "host:ADDR") the probe's events link with and its blocks count toward
  */
 struct conf_probe {
 	char name[CONF_NAME_MAX + 1];
@@ -147,7 +158,24 @@ struct conf_probe {
 	struct bgp_addr addr;
 	uint16_t port;
 	struct bgp_prefix block;
+	struct probe_target t;
 	uint32_t interval;
+	uint32_t timeout;
+	uint32_t retries;
+	char *expect;
+	uint32_t expect_status;
+	char entities[CONF_MAX_PROBE_ENTITIES][80];
+	size_t n_entities;
+};
+
+/*
+ * struct conf_prober - the [prober] section (settings of the whole engine).
+ * @rate:  probes per second at most, 1..10000, default 100
+ * @burst: probes at once, 1..10000, default 20
+ * @sweep: seconds between sweeps of block targets, 60..31536000, default 86400
+ */
+struct conf_prober {
+	uint32_t rate, burst, sweep;
 };
 
 /*
@@ -274,6 +302,7 @@ struct conf {
 
 	struct conf_probe *probes;
 	size_t n_probes;
+	struct conf_prober prober;
 
 	struct conf_detect detect;
 

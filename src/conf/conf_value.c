@@ -180,57 +180,15 @@ const char *conf_val_geo_source(const char *v)
 
 int conf_val_probe_target(const char *v, struct conf_probe *p, char *why, size_t cap)
 {
-	const char *r;
+	int rc = probe_target_parse(v, &p->t, why, cap);
 
-	if (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8)) {
-		const char *host = v + (v[4] == 's' ? 8 : 7);
-		if (!*host || *host == '/') {
-			snprintf(why, cap, "a URL needs a host");
-			return LO_EINVAL;
-		}
-		if (strpbrk(v, " \t")) {
-			snprintf(why, cap, "a URL has no blanks");
-			return LO_EINVAL;
-		}
-		p->kind = CONF_PROBE_HTTP;
-		return 0;
-	}
-	if (!strncmp(v, "icmp:", 5)) {
-		if ((r = conf_val_addr(v + 5, &p->addr))) {
-			snprintf(why, cap, "icmp:ADDR: %s", r);
-			return LO_EINVAL;
-		}
-		p->kind = CONF_PROBE_ICMP;
-		return 0;
-	}
-	if (!strncmp(v, "tcp:", 4)) {
-		struct conf_endpoint e;
-		if ((r = conf_val_endpoint(v + 4, &e))) {
-			snprintf(why, cap, "tcp:ADDR:PORT: %s", r);
-			return LO_EINVAL;
-		}
-		p->kind = CONF_PROBE_TCP;
-		p->addr = e.addr;
-		p->port = e.port;
-		return 0;
-	}
-	if (!strncmp(v, "block:", 6)) {
-		char sub[160];
-		if (conf_val_prefix(v + 6, &p->block, sub, sizeof(sub))) {
-			snprintf(why, cap, "block:PREFIX: %s", sub);
-			return LO_EINVAL;
-		}
-		if (p->block.addr.family != 4 || p->block.len < 16) {
-			snprintf(why, cap,
-				 "block:PREFIX is IPv4, /16 to /32 (at most 256 /24 blocks)");
-			return LO_EINVAL;
-		}
-		p->kind = CONF_PROBE_BLOCK;
-		return 0;
-	}
-	snprintf(why, cap,
-		 "a target is http://..., https://..., icmp:ADDR, tcp:ADDR:PORT or block:PREFIX");
-	return LO_EINVAL;
+	if (rc)
+		return rc;
+	p->kind = (enum conf_probe_kind)p->t.kind;
+	p->addr = p->t.addr;
+	p->port = p->t.port;
+	p->block = p->t.block;
+	return 0;
 }
 
 bool conf_addr_eq(const struct bgp_addr *a, const struct bgp_addr *b)

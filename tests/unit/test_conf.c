@@ -299,10 +299,15 @@ static void test_example_file(void **state)
 	assert_int_equal(conf_entity_members(c, "koryolink", &m, &n), 0);
 	assert_int_equal(n, 2);
 	assert_member(&m[0], "country:KP");
-	assert_int_equal(c->n_probes, 3);
+	assert_int_equal(c->n_probes, 4);
+	assert_string_equal(c->probes[0].expect, "KCNA");
+	assert_string_equal(c->probes[0].entities[0], "group:kp");
 	assert_int_equal(c->probes[1].kind, CONF_PROBE_TCP);
-	assert_int_equal(c->probes[2].kind, CONF_PROBE_BLOCK);
-	assert_null(c->probes[2].url);
+	assert_int_equal(c->probes[2].kind, CONF_PROBE_DNS);
+	assert_string_equal(c->probes[2].t.qname, "example.org");
+	assert_int_equal(c->probes[3].kind, CONF_PROBE_BLOCK);
+	assert_null(c->probes[3].url);
+	assert_int_equal(c->prober.rate, 100);
 	assert_true(c->detect.has_bin && c->detect.has_window && c->detect.has_warmup &&
 		    c->detect.has_min_duration && c->detect.has_warn_ratio &&
 		    c->detect.has_crit_ratio && c->detect.has_recover_ratio &&
@@ -528,7 +533,7 @@ static void test_errors_structure(void **state)
 
 	expect_error("path = x\n", LO_EINVAL, 1, "outside a section");
 	expect_error("\n\n[nosuch]\n", LO_EINVAL, 3, "unknown section [nosuch]");
-	expect_error("[alerts]\n", LO_EINVAL, 1, "probe NAME, detect, alert)");
+	expect_error("[alerts]\n", LO_EINVAL, 1, "probe NAME, prober, detect, alert)");
 	expect_error("[store]\n[nosuch x]\n", LO_EINVAL, 2, "unknown section [nosuch]");
 	expect_error("[store\n", LO_EINVAL, 1, "section header");
 	expect_error("[store] x\n", LO_EINVAL, 1, "section header");
@@ -806,6 +811,54 @@ static void test_values(void **state)
 	assert_int_equal(conf_val_probe_target("http://a b", &p, why, sizeof(why)), LO_EINVAL);
 }
 
+/* [probe NAME] keys beyond target and interval, and [prober] */
+static void test_probe_keys(void **state)
+{
+	(void)state;
+	struct conf *c = load_ok("[prober]\nrate = 500\nburst = 50\nsweep = 3600\n"
+				 "[probe web]\ntarget = http://198.18.20.2:8080/\ntimeout = 500\n"
+				 "retries = 0\nexpect = KCNA Watch\nexpect_status = 200\n"
+				 "entity = country:KP\nentity = host:198.18.20.2\n"
+				 "[probe ns]\ntarget = dns:198.18.20.3:5353/example.test\n"
+				 "[probe blk]\ntarget = block:198.18.21.0/24\nentity = group:kp\n");
+	assert_int_equal(c->prober.rate, 500);
+	assert_int_equal(c->prober.burst, 50);
+	assert_int_equal(c->prober.sweep, 3600);
+	assert_int_equal(c->n_probes, 3);
+	const struct conf_probe *w = &c->probes[0];
+	assert_int_equal(w->timeout, 500);
+	assert_int_equal(w->retries, 0);
+	assert_string_equal(w->expect, "KCNA Watch");
+	assert_int_equal(w->expect_status, 200);
+	assert_int_equal(w->n_entities, 2);
+	assert_string_equal(w->entities[0], "country:KP");
+	assert_string_equal(w->entities[1], "host:198.18.20.2");
+	assert_string_equal(w->t.url, "http://198.18.20.2:8080/");
+	const struct conf_probe *d = &c->probes[1];
+	assert_int_equal(d->kind, CONF_PROBE_DNS);
+	assert_int_equal(d->port, 5353);
+	assert_string_equal(d->t.qname, "example.test");
+	assert_int_equal(d->timeout, CONF_PROBE_TIMEOUT);
+	assert_int_equal(d->retries, CONF_PROBE_RETRIES);
+	assert_null(d->expect);
+	assert_int_equal(c->probes[2].kind, CONF_PROBE_BLOCK);
+	conf_free(c);
+
+	expect_error("[probe a]\ntarget = icmp:198.18.0.1\nexpect = x\n", LO_EINVAL, 1,
+		     "are for http(s) targets");
+	expect_error("[probe a]\ntarget = icmp:198.18.0.1\nretries = 11\n", LO_EINVAL, 3,
+		     "retries");
+	expect_error("[probe a]\ntarget = icmp:198.18.0.1\ntimeout = 5\n", LO_EINVAL, 3, "timeout");
+	expect_error("[probe a]\ntarget = icmp:198.18.0.1\nentity = planet:mars\n", LO_EINVAL, 3,
+		     "planet:mars");
+	expect_error("[probe a]\ntarget = icmp:198.18.0.1\nentity = host:nope\n", LO_EINVAL, 3,
+		     "host:nope");
+	expect_error("[probe a]\ntarget = icmp:224.0.0.1\n", LO_EINVAL, 2, "icmp:224.0.0.1");
+	expect_error("[probe a]\ntarget = icmp:255.255.255.255\n", LO_EINVAL, 2, "255.255.255.255");
+	expect_error("[prober]\nrate = 0\n", LO_EINVAL, 2, "rate");
+	expect_error("[prober]\nrate = 10001\n", LO_EINVAL, 2, "rate");
+}
+
 /* ------------------------------------------------------------ main */
 
 static int setup(void **state)
@@ -842,6 +895,7 @@ int main(void)
 		cmocka_unit_test(test_errors_required),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_probe_keys),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
