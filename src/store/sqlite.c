@@ -37,6 +37,7 @@ static const char *const migrations[] = {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *ins_entity, *get_entity, *put_series, *ins_event, *upd_event, *del_event;
+	sqlite3_stmt *near_incident;
 	int version;
 	unsigned timeout_ms; /* store_set_timeout(); 0: none */
 	int64_t deadline_ns; /* of the running query (monotonic clock) */
@@ -133,7 +134,12 @@ static struct store *open_with(const char *path, int flags, struct lo_err *err)
 		    " end = ?6, baseline = ?7, min = ?8, score = ?9, detail = ?10, incident = ?12"
 		    " WHERE id = ?11",
 		    err) ||
-	    prepare(s, &s->del_event, "DELETE FROM event WHERE id = ?1", err))
+	    prepare(s, &s->del_event, "DELETE FROM event WHERE id = ?1", err) ||
+	    prepare(s, &s->near_incident,
+		    "SELECT incident FROM event WHERE entity = ?1 AND start <= ?2"
+		    " AND (end IS NULL OR end >= ?2 - ?3) AND incident IS NOT NULL"
+		    " ORDER BY start DESC LIMIT 1",
+		    err))
 		goto out_close;
 	return s;
 out_close:
@@ -168,6 +174,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->ins_event);
 	sqlite3_finalize(s->upd_event);
 	sqlite3_finalize(s->del_event);
+	sqlite3_finalize(s->near_incident);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -207,6 +214,22 @@ int64_t store_entity(struct store *s, const char *spec)
 		id = sqlite3_column_int64(s->get_entity, 0);
 	sqlite3_reset(s->get_entity);
 	sqlite3_clear_bindings(s->get_entity);
+	return id;
+}
+
+int64_t store_incident_near(struct store *s, int64_t entity, int64_t t, int64_t gap)
+{
+	int64_t id = 0;
+
+	sqlite3_bind_int64(s->near_incident, 1, entity);
+	sqlite3_bind_int64(s->near_incident, 2, t);
+	sqlite3_bind_int64(s->near_incident, 3, gap);
+	int rc = sqlite3_step(s->near_incident);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s->near_incident, 0);
+	else if (rc != SQLITE_DONE)
+		id = LO_EIO;
+	sqlite3_reset(s->near_incident);
 	return id;
 }
 

@@ -50,6 +50,14 @@ struct store_event {
 /* store_event_put() - insert (@ev->id == 0, then set) or update an event. */
 int store_event_put(struct store *s, struct store_event *ev);
 
+/*
+ * store_incident_near() - the incident of an event of @entity that started
+ * at or before @t and is still open or ended at most @gap seconds before
+ * @t (the latest such), so that events of different sources (BGP, probes,
+ * flows) join one incident; 0 when there is none, LO_EIO.
+ */
+int64_t store_incident_near(struct store *s, int64_t entity, int64_t t, int64_t gap);
+
 /* store_event_delete() - remove event @id (a tentative event that turned out a dip). */
 int store_event_delete(struct store *s, int64_t id);
 

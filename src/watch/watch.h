@@ -75,6 +75,11 @@ struct watch_opts {
 	 * a cancel always follows an open.  May be NULL (replay). */
 	void (*on_event)(void *ctx, enum watch_change what, const struct store_event *ev,
 			 const char *entity);
+	/* incident_hint - live only: the incident of another source's event
+	 * (a probe's) that a new event of entity @entity (store id) starting at
+	 * @start joins, or 0; asked when no event of the entity itself is open
+	 * or recent, after the store (store_incident_near).  May be NULL. */
+	int64_t (*incident_hint)(void *ctx, int64_t entity, uint32_t start);
 	void *ctx;
 };
 

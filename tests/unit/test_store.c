@@ -183,6 +183,40 @@ static void incidents(void **state)
 	store_close(s);
 }
 
+/* store_incident_near(): the incident an event of another source joins. */
+static void incident_near(void **state)
+{
+	(void)state;
+	struct lo_err err;
+	struct store *s = store_open(dbpath, &err);
+	assert_non_null(s);
+	int64_t kp = store_entity(s, "country:KP"), ru = store_entity(s, "country:RU");
+	assert_int_equal(store_incident_near(s, kp, 1000, 3600), 0); /* nothing yet */
+	struct store_event a = {.entity = kp,
+				.signal = "bgp.visible_slash24",
+				.kind = "outage",
+				.severity = "critical",
+				.start = 1000};
+	assert_int_equal(store_event_put(s, &a), 0);
+	/* open: joined at any later time, never before it started */
+	assert_int_equal(store_incident_near(s, kp, 1000, 3600), a.incident);
+	assert_int_equal(store_incident_near(s, kp, 99999, 3600), a.incident);
+	assert_int_equal(store_incident_near(s, kp, 999, 3600), 0);
+	assert_int_equal(store_incident_near(s, ru, 1000, 3600), 0); /* another entity */
+	/* ended at 2000: joined within the gap only */
+	a.end = 2000;
+	assert_int_equal(store_event_put(s, &a), 0);
+	assert_int_equal(store_incident_near(s, kp, 5600, 3600), a.incident);
+	assert_int_equal(store_incident_near(s, kp, 5601, 3600), 0);
+	/* the latest event's incident wins */
+	struct store_event b = a;
+	b.id = 0, b.incident = 0, b.start = 9000, b.end = 0;
+	assert_int_equal(store_event_put(s, &b), 0);
+	assert_true(b.incident != a.incident);
+	assert_int_equal(store_incident_near(s, kp, 9500, 3600), b.incident);
+	store_close(s);
+}
+
 /* A store of schema 1 is migrated: its events become their own incidents. */
 static void migration_from_v1(void **state)
 {
@@ -242,6 +276,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(schema_entities_series_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(incidents, setup, teardown),
+		cmocka_unit_test_setup_teardown(incident_near, setup, teardown),
 		cmocka_unit_test_setup_teardown(migration_from_v1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
