@@ -16,5 +16,6 @@ int cmd_simulate(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_dashboard(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif

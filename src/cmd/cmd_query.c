@@ -90,12 +90,14 @@ static int print_event(void *ctx, const struct store_event_row *r)
 }
 
 /*
- * flow_entity() - the entities of attack events: host:ADDR (normalised) and
- * hostgroup:NAME; true when @arg is one (written to @spec).
+ * flow_entity() - the entities of the daemon's own sources: host:ADDR
+ * (normalised) and hostgroup:NAME of attacks, probe:NAME of probe targets;
+ * true when @arg is one (written to @spec).
  */
 static bool flow_entity(const char *arg, char *spec, size_t n)
 {
-	if (!strncmp(arg, "hostgroup:", 10) && arg[10]) {
+	if ((!strncmp(arg, "hostgroup:", 10) && arg[10]) ||
+	    (!strncmp(arg, "probe:", 6) && arg[6])) {
 		snprintf(spec, n, "%s", arg);
 		return true;
 	}
@@ -119,8 +121,8 @@ static const char events_usage[] =
 	"                        [--format table|json|csv]\n"
 	"\n"
 	"List detected events, oldest first.  TIME: ISO 8601 UTC or unix seconds.\n"
-	"SPEC: country:CC, asn:N, prefix:P, group:NAME, and for attacks host:ADDR\n"
-	"or hostgroup:NAME.\n";
+	"SPEC: country:CC, asn:N, prefix:P, group:NAME, for attacks host:ADDR\n"
+	"or hostgroup:NAME, for probe targets probe:NAME.\n";
 
 static const char series_usage[] =
 	"usage: lightsout series [--db PATH] --entity SPEC [--signal NAME] [--from TIME]\n"
@@ -128,7 +130,8 @@ static const char series_usage[] =
 	"\n"
 	"List a signal's binned values (default signal bgp.visible_slash24).\n"
 	"SPEC as for events; flow signals (flow.pps, flow.bps, flow.flows) are kept\n"
-	"per hostgroup:NAME.\n";
+	"per hostgroup:NAME; probe.up and probe.rtt_ms per probe:NAME; probe.up_blocks\n"
+	"and probe.blocks per probe:NAME and the entities a block probe names.\n";
 
 struct series_ctx {
 	enum fmt fmt;

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  serve     the daemon: BGP sessions and BMP into the same pipeline\n"
 	"  flows     decode NetFlow v5/v9, IPFIX and sFlow v5 packets from captures\n"
 	"  dashboard serve the HTTP API, /metrics and the dashboard for a store\n"
+	"  probe     check hosts, ports, websites, DNS servers and /24 blocks once\n"
 	"\n"
 	"Run 'lightsout COMMAND --help' for the options of a command.\n";
 
@@ -32,7 +33,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{"mrt", cmd_mrt},	{"replay", cmd_replay},	      {"events", cmd_events},
 	{"series", cmd_series}, {"simulate", cmd_simulate},   {"serve", cmd_serve},
-	{"flows", cmd_flows},	{"dashboard", cmd_dashboard},
+	{"flows", cmd_flows},	{"dashboard", cmd_dashboard}, {"probe", cmd_probe},
 };
 
 int main(int argc, char **argv)

@@ -88,6 +88,12 @@ struct evconnlistener *serve_listen(struct server *s, const struct conf_endpoint
 	return l;
 }
 
+/* A BGP event joins the incident of a probe of its entity (watch_opts). */
+static int64_t incident_hint(void *ctx, int64_t entity, uint32_t start)
+{
+	return probe_side_incident(ctx, entity, start);
+}
+
 /* Every second: time moves on for the detectors, the store commits. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -192,11 +198,11 @@ int serve_main(const struct serve_opts *o)
 	s.conf0 = s.conf;
 	if (o->check_only) {
 		printf("%s: ok (%zu neighbors, %zu BGP listeners, %s BMP, %zu flow listeners, %zu "
-		       "host groups, %zu entities)\n",
+		       "host groups, %zu entities, %zu probes)\n",
 		       o->config, s.conf->n_neighbors, s.conf->n_bgp_listen,
 		       s.conf->has_bmp_listen ? "with" : "no",
 		       s.conf->n_flow_listen + s.conf->n_flow_sflow, s.conf->n_hostgroups,
-		       s.conf->n_entities);
+		       s.conf->n_entities, s.conf->n_probes);
 		conf_free(s.conf);
 		return 0;
 	}
@@ -215,6 +221,7 @@ int serve_main(const struct serve_opts *o)
 	wo.live = true;
 	wo.collector_name = collector_name;
 	wo.on_event = alert_watch_hook;
+	wo.incident_hint = incident_hint;
 	wo.ctx = &s;
 	snprintf(s.collector_names[0], sizeof(s.collector_names[0]), "bgp");
 	if (!(s.watch = watch_new(&wo, &err)) || feed_init(&s.feed, s.watch, rec)) {
@@ -240,8 +247,9 @@ int serve_main(const struct serve_opts *o)
 	serve_now(&now, NULL);
 	watch_time(s.watch, now);
 	s.store = store;
+	s.geo = geo;
 	if (bgp_side_new(&s, &err) || bmp_side_new(&s, &err) || flow_side_new(&s, &err) ||
-	    http_side_new(&s, db, o->web, &err)) {
+	    probe_side_new(&s, &err) || http_side_new(&s, db, o->web, &err)) {
 		fprintf(stderr, "lightsout serve: %s\n", err.msg);
 		goto out;
 	}
@@ -250,9 +258,10 @@ int serve_main(const struct serve_opts *o)
 	event_base_dispatch(s.base);
 	status = 0;
 out:
-	http_side_free(&s); /* first: no answers from a daemon being taken apart */
-	flow_side_free(&s); /* ends attacks (stored), withdraws blackholes */
-	bgp_side_free(&s);  /* CEASE to every established session */
+	http_side_free(&s);  /* first: no answers from a daemon being taken apart */
+	flow_side_free(&s);  /* ends attacks (stored), withdraws blackholes */
+	probe_side_free(&s); /* ends probe events still open */
+	bgp_side_free(&s);   /* CEASE to every established session */
 	bmp_side_free(&s);
 	if (s.watch) {
 		watch_finish(s.watch);

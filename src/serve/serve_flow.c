@@ -311,6 +311,10 @@ static void on_attack(struct flow_side *fs, const struct ddos_attack *a, bool st
 			ev.incident = fs->active[i].incident;
 		}
 	ev.entity = store_entity(fs->s->store, entity);
+	if (!ev.id && ev.entity > 0) { /* a new attack joins a probe's incident on its host */
+		int64_t inc = probe_side_incident(fs->s, ev.entity, a->start_ms / 1000);
+		ev.incident = inc > 0 ? inc : 0;
+	}
 	ev.signal = signal_of(a->reason);
 	ev.kind = "attack";
 	ev.severity = a->peak.pps > 4 * a->threshold && strstr(a->reason, "pps")   ? "critical"

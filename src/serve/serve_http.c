@@ -101,6 +101,7 @@ static void snapshot(struct server *s, struct lo_buf *st, struct lo_buf *m)
 	bgp_side_report(s, st, m, &bad_bgp);
 	bmp_side_report(s, st, m);
 	flow_side_report(s, st, m, &bad_flow);
+	probe_side_report(s, st, m);
 	lo_buf_printf(m,
 		      "# HELP lightsout_malformed_inputs_total Malformed inputs counted and "
 		      "skipped: MRT records, BGP UPDATEs (RFC 7606), flow datagrams.\n"

@@ -84,11 +84,12 @@ int feed_state(struct feed *f, const struct mrt_bgp4mp *h, uint16_t old_state, u
 #define SERVE_MAX_COLLECTORS 1024 /* BMP connections get ids 1..1023 in turn */
 #define SERVE_MAX_RTBH	     4096 /* blackhole routes announced at once */
 
-struct alerter;	  /* serve_alert.c */
-struct bgp_side;  /* serve_bgp.c */
-struct bmp_side;  /* serve_bmp.c */
-struct flow_side; /* serve_flow.c */
-struct http_side; /* serve_http.c */
+struct alerter;	   /* serve_alert.c */
+struct bgp_side;   /* serve_bgp.c */
+struct bmp_side;   /* serve_bmp.c */
+struct flow_side;  /* serve_flow.c */
+struct http_side;  /* serve_http.c */
+struct probe_side; /* serve_probe.c */
 struct store;
 
 struct server {
@@ -101,7 +102,9 @@ struct server {
 	struct bgp_side *bgp;
 	struct bmp_side *bmp;
 	struct flow_side *flow;
-	struct http_side *http; /* [http] listen: the API and /metrics (serve_http.c) */
+	struct probe_side *probe;
+	const struct geo_db *geo; /* [geo] sources */
+	struct http_side *http;	  /* [http] listen: the API and /metrics (serve_http.c) */
 	struct store *store;
 	struct alerter *alert;		      /* alerts of every kind (serve_alert.c) */
 	struct bgp_addr rtbh[SERVE_MAX_RTBH]; /* host routes announced with 65535:666 */
@@ -148,6 +151,22 @@ int flow_side_new(struct server *s, struct lo_err *err);
 void flow_side_tick(struct server *s);
 void flow_side_free(struct server *s); /* ends ongoing attacks, withdraws blackholes */
 
+/*
+ * The probe side: [probe NAME] targets checked every interval (src/probe),
+ * series probe.up / probe.rtt_ms / probe.up_blocks / probe.blocks and
+ * probe_down events (serve_probe.c).  Targets are read at start (a reload
+ * keeps them).
+ */
+int probe_side_new(struct server *s, struct lo_err *err);
+void probe_side_free(struct server *s); /* ends the events still open */
+/*
+ * probe_side_incident() - the incident of a probe_down event, open at @t or
+ * ended within the hour before it, of a target linked to entity @entity
+ * (its host:ADDR, its country, its entity = ones); 0 when there is none.
+ * Attacks and BGP events starting at @t join it.
+ */
+int64_t probe_side_incident(struct server *s, int64_t entity, int64_t t);
+
 int bmp_side_new(struct server *s, struct lo_err *err);
 void bmp_side_free(struct server *s);
 
@@ -173,6 +192,7 @@ void bgp_side_report(struct server *s, struct lo_buf *status, struct lo_buf *met
 void bmp_side_report(struct server *s, struct lo_buf *status, struct lo_buf *metrics);
 void flow_side_report(struct server *s, struct lo_buf *status, struct lo_buf *metrics,
 		      uint64_t *malformed);
+void probe_side_report(struct server *s, struct lo_buf *status, struct lo_buf *metrics);
 
 /* ---------------------------------------------------------------- alerts */
 
