@@ -29,6 +29,9 @@ packages=(
 	# nfdump as a second collector, FastNetMon side by side in bench/
 	tshark softflowd fprobe pmacct hping3 tcpreplay nfdump nfdump-sflow fastnetmon
 	python3-scapy iproute2 procps
+	# probe tests (tests/probe): nft drops probes in a host's namespace,
+	# dnsmasq is the DNS server probed
+	nftables dnsmasq-base
 	# second compiler, sanitizers and libFuzzer (clang 14 on Debian 12)
 	clang libclang-rt-14-dev
 	# lint.format ctest (skipped when clang-format is missing)
