@@ -170,9 +170,19 @@ int probe_dns_parse(const uint8_t *msg, size_t len, const char *qname, struct pr
 	if (cur_be16(&c, &id) || cur_be16(&c, &flags) || cur_be16(&c, &qd) || cur_be16(&c, &an) ||
 	    cur_be16(&c, &ns) || cur_be16(&c, &ar))
 		return LO_ETRUNC;
-	/* a response (QR) to a standard query (opcode 0), one question */
-	if (!(flags & DNS_FLAG_QR) || (flags >> 11 & 0xf) != 0 || qd != 1)
+	/* a response (QR) to a standard query (opcode 0), one question; an
+	 * error (FORMERR, REFUSED ...) may come without it (RFC 1035 leaves it
+	 * to the server, and some drop it): then the ID alone matches it */
+	if (!(flags & DNS_FLAG_QR) || (flags >> 11 & 0xf) != 0 || qd > 1 ||
+	    (qd == 0 && !(flags & 0xf)))
 		return LO_ECORRUPT;
+	if (qd == 0) {
+		out->id = id;
+		out->rcode = (uint8_t)(flags & 0xf);
+		out->aa = flags & DNS_FLAG_AA;
+		out->tc = flags & DNS_FLAG_TC;
+		return 0;
+	}
 	if ((rc = name_read(msg, len, &c, got, &gl)))
 		return rc;
 	if (cur_be16(&c, &qtype) || cur_be16(&c, &qclass))

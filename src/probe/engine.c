@@ -54,6 +54,7 @@ struct check {
 	/* HTTP */
 	CURL *easy;
 	struct lo_buf body;
+	const char *denied; /* why the address a name resolved to was refused */
 	struct check *next; /* ready queue */
 	struct check *prev_all, *next_all;
 };
@@ -272,7 +273,8 @@ static void fail(struct check *k, enum probe_why why, int status, const char *fm
 	vsnprintf(k->r.detail, sizeof(k->r.detail), fmt, ap);
 	va_end(ap);
 	bool definitive = why == PROBE_REFUSED || why == PROBE_HTTP_STATUS ||
-			  why == PROBE_CONTENT || why == PROBE_DNS_RCODE;
+			  why == PROBE_CONTENT || why == PROBE_DNS_RCODE ||
+			  why == PROBE_ERR_REFUSED;
 	if (definitive || k->echo_only || k->attempt > k->c.retries) {
 		finish(k);
 		return;
@@ -672,6 +674,10 @@ static void http_result(struct check *k, CURLcode rc)
 {
 	long status = 0, oserr = 0;
 
+	if (rc != CURLE_OK && k->denied) {
+		fail(k, PROBE_ERR_REFUSED, 0, "not probed: the host's address is %s", k->denied);
+		return;
+	}
 	if (rc != CURLE_OK) {
 		curl_easy_getinfo(k->easy, CURLINFO_OS_ERRNO, &oserr);
 		if (rc == CURLE_OPERATION_TIMEDOUT)
@@ -715,6 +721,25 @@ static void curl_done(struct prober *p)
 	}
 }
 
+/*
+ * Every connection curl opens goes through here: the address a host name
+ * resolved to (or a numeric form curl decoded itself) must be one we may
+ * probe.
+ */
+static curl_socket_t http_open(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct check *k = arg;
+	struct bgp_addr x;
+	const char *why = "not an IP address";
+
+	addr_of(&a->addr, &x);
+	if (purpose != CURLSOCKTYPE_IPCXN || !x.family || !probe_addr_allowed(&x, &why)) {
+		k->denied = why;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 static void http_start(struct check *k)
 {
 	CURL *e = curl_easy_init();
@@ -735,6 +760,9 @@ static void http_start(struct check *k)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "lightsout-probe/1");
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L); /* each check connects anew */
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, http_open);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, k);
+	k->denied = NULL;
 	if (curl_multi_add_handle(k->p->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		k->easy = NULL;

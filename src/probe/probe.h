@@ -84,6 +84,7 @@ bool probe_addr_allowed(const struct bgp_addr *a, const char **why);
  * @family 6) with @id, @seq and @payload into @buf; returns its length, or
  * LO_ETOOBIG when @cap is too small.  The IPv4 checksum is computed; the
  * ICMPv6 one is left 0 (the kernel fills it on raw and ping sockets).
+ * LO_EINVAL for a @family other than 4 or 6, or a NULL @payload with a length.
  */
 int probe_icmp_echo(uint8_t *buf, size_t cap, int family, uint16_t id, uint16_t seq,
 		    const void *payload, size_t plen);
@@ -114,7 +115,8 @@ struct probe_icmp_msg {
  * @with_ip: the packet starts with its IPv4 header (IPv4 raw sockets);
  * IPv6 raw and ping sockets give the ICMP message alone.  Returns 0, or
  * LO_ETRUNC / LO_ECORRUPT for a packet too short or malformed (a bad IPv4
- * header, an ICMPv4 checksum that does not add up).
+ * header, an ICMPv4 checksum that does not add up); LO_EINVAL for a
+ * @family other than 4 or 6, or @with_ip for IPv6.
  */
 int probe_icmp_parse(const uint8_t *pkt, size_t len, int family, bool with_ip,
 		     struct probe_icmp_msg *out);
@@ -146,7 +148,9 @@ struct probe_dns_reply {
  * probe_dns_parse() - a response to a query for @qname: 0, LO_ETRUNC or
  * LO_ECORRUPT (not a response, not one question, another question than
  * @qname, a name that loops or runs past the message, records that do not
- * fit).  Compression pointers are followed at most 64 times per name.
+ * fit).  An error response (RCODE not 0) without its question is accepted
+ * (some servers send FORMERR or REFUSED so): only its ID can match it.
+ * Compression pointers are followed at most 64 times per name.
  */
 int probe_dns_parse(const uint8_t *msg, size_t len, const char *qname, struct probe_dns_reply *out);
 
@@ -175,7 +179,8 @@ int64_t probe_rate_wait(const struct probe_rate *r, int64_t now_us);
  * - E(b): the block's ever-responsive addresses, found by a sweep of all
  *   its addresses (1..254) and refreshed by later sweeps;
  * - A: the share of E(b) that answers while the block is up, learnt from
- *   probes (a moving average), kept within [a_min, a_max];
+ *   probes answered or not while the block is up and B >= @up before them
+ *   (a moving average), kept within [a_min, a_max];
  * - B: the belief that the block is up, updated by Bayes' rule after each
  *   probe: an answer is likely A when up and @p_false when down; silence
  *   1 - A and 1 - @p_false.  B stays within [b_floor, 1 - b_floor];
@@ -183,8 +188,8 @@ int64_t probe_rate_wait(const struct probe_rate *r, int64_t now_us);
  *   between @down and @up, or says otherwise than the state, it probes
  *   again, up to @max_probes in the round;
  * - the state turns up once B >= @up, down once B <= @down.
- * Blocks whose E(b) is empty, or whose A fell below a_min, are unmeasurable:
- * they are not counted up or down.
+ * Blocks whose E(b) is empty are unmeasurable: they are not counted up or
+ * down.
  */
 struct probe_block_opts {
 	double up, down;     /* belief thresholds, default 0.9 and 0.1 */
@@ -223,13 +228,13 @@ void probe_block_init(struct probe_block *b, uint32_t base, const struct probe_b
 		      uint64_t seed);
 
 /*
- * probe_block_set_ever() - E(b) := the addresses of @bitmap (bit i of byte
- * i / 8 for last octet i; .0 and .255 are ignored); A starts at a_max when
+ * probe_block_set_ever() - E(b) := the addresses of @bitmap (last octet i
+ * is bit i % 8, low bit first, of byte i / 8; .0 and .255 are ignored); A starts at a_max when
  * E(b) was empty, B at 0.5 while the state is unknown.
  */
 void probe_block_set_ever(struct probe_block *b, const uint8_t bitmap[32]);
 
-/* probe_block_measurable() - E(b) is not empty and A >= a_min. */
+/* probe_block_measurable() - E(b) is not empty. */
 bool probe_block_measurable(const struct probe_block *b);
 
 /* probe_block_round() - start a round: its first probe may go. */

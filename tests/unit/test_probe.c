@@ -932,10 +932,17 @@ static void test_dns_parse(void **state)
 	set16(&b, 2, 0x8580 | 2 << 11); /* STATUS */
 	assert_int_equal(probe_dns_parse(b.p, b.n, "example.org", &r), LO_ECORRUPT);
 	set16(&b, 2, 0x8580);
-	set16(&b, 4, 0);
+	set16(&b, 4, 0); /* no question in a NOERROR answer */
 	assert_int_equal(probe_dns_parse(b.p, b.n, "example.org", &r), LO_ECORRUPT);
 	set16(&b, 4, 2);
 	assert_int_equal(probe_dns_parse(b.p, b.n, "example.org", &r), LO_ECORRUPT);
+	/* an error without its question (REFUSED, FORMERR) is an answer: by ID */
+	set16(&b, 2, 0x8585);
+	set16(&b, 4, 0);
+	assert_int_equal(probe_dns_parse(b.p, 12, "example.org", &r), 0);
+	assert_int_equal(r.rcode, 5);
+	assert_int_equal(r.answers, 0);
+	assert_int_equal(r.id, b.p[0] << 8 | b.p[1]);
 
 	/* more records counted than there are */
 	dns_compressed(&b);
