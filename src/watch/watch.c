@@ -349,10 +349,10 @@ static void on_event(void *ctx, enum det_change what, const struct det_event *ev
 		/* a new incident unless another event of the entity is open or just ended */
 		if (!x->n_open && (!x->incident || ev->start > x->incident_until + w->o.link_gap)) {
 			x->incident = 0;
-			/* live: an event of another source (a probe) may have opened one */
-			int64_t near = w->o.live ? store_incident_near(w->o.store, x->store_id,
-								       ev->start, w->o.link_gap)
-						 : 0;
+			/* an event of another source (a probe) may have opened one;
+			 * live, the daemon may know one of a linked entity */
+			int64_t near = store_incident_near(w->o.store, x->store_id, ev->start,
+							   w->o.link_gap);
 			if (near <= 0 && w->o.live && w->o.incident_hint)
 				near = w->o.incident_hint(w->o.ctx, x->store_id, ev->start);
 			if (near > 0)

@@ -113,5 +113,26 @@ bins=$(sqlite3 "$tmp/g.db" "SELECT COUNT(*) FROM series s JOIN entity e ON e.id 
 [ "$bins" = 0 ] || { echo "FAIL: [detect] bin = 600 not applied"; fail=1; }
 "$lightsout" replay -c "$tmp/kp.ini" --entity group:nope "$tmp/rv" > /dev/null 2>&1
 [ $? -eq 1 ] || { echo "FAIL: an unknown group is not a usage error"; fail=1; }
+# an event of another source already in the store (a probe's blocks of KP
+# going down at 16:14, as `lightsout serve` stores them): the BGP outage
+# opening at 16:15:21 joins its incident; asn:131279's outage does not (another
+# entity), and a probe event that ended more than an hour before links nothing
+cp "$tmp/nk.db" "$tmp/p.db"
+sqlite3 "$tmp/p.db" "DELETE FROM event;
+	INSERT INTO event (id, entity, signal, kind, severity, start, end, baseline, min, score,
+	  detail, incident) VALUES
+	(100, (SELECT id FROM entity WHERE spec = 'country:KP'), 'probe.up_blocks', 'probe_down',
+	 'critical', 1419264840, NULL, 4, 0, 0, '{}', 100),
+	(90, (SELECT id FROM entity WHERE spec = 'asn:131279'), 'probe.up_blocks', 'probe_down',
+	 'critical', 1419250000, 1419250100, 4, 0, 0, '{}', 90);" ||
+	{ echo "FAIL: seeding probe events"; fail=1; }
+"$lightsout" replay --db "$tmp/p.db" --geo "rir:$rir/ipzone__delegated-apnic-latest.2014-06-30.gz" \
+	--entity country:KP --entity asn:131279 "$tmp/rv" > /dev/null 2> "$tmp/perr" ||
+	{ echo "FAIL: replay into a store with probe events"; cat "$tmp/perr"; fail=1; }
+inc=$(sqlite3 "$tmp/p.db" "SELECT e.kind || ' ' || e.incident FROM event e JOIN entity n ON n.id = e.entity
+	WHERE e.signal = 'bgp.visible_slash24' ORDER BY n.spec")
+[ "$inc" = $'outage 102\noutage 100' ] && [ "$(sqlite3 "$tmp/p.db" "SELECT id FROM event e
+	WHERE signal = 'bgp.visible_slash24' AND incident = id")" = 102 ] ||
+	{ echo "FAIL: incidents of the BGP outages with probe events stored: $inc"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: North Korea outage 16:15:21 -> 01:46:18 (9h31m), no false event"
 exit $fail
