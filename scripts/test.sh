@@ -9,19 +9,19 @@
 #   build-asan  clang, -DLO_SANITIZE=ON -DLO_WERROR=ON   -> build-asan/
 #   test-asan   ctest there, with leak detection
 #   build-fuzz  clang, -DLO_FUZZ=ON (only if tests/fuzz/CMakeLists.txt exists)
-#   fuzz.<t>    each libFuzzer target fuzz_* for LO_FUZZ_SECONDS (45) seconds
+#   fuzz.<t>    each libFuzzer target fuzz_* for LO_FUZZ_SECONDS (30) seconds
 #               on its seed corpus tests/fuzz/corpus/<t>/
 # Ends with "N passed, N failed"; exits non-zero if any stage failed.
 #
 # Environment: LO_CI_CC (default gcc), LO_ASAN_CC (default clang),
-# LO_FUZZ_SECONDS (default 45), LO_JOBS (default nproc).
+# LO_FUZZ_SECONDS (default 30), LO_JOBS (default nproc).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
 jobs=${LO_JOBS:-$(nproc)}
-fuzz_seconds=${LO_FUZZ_SECONDS:-45}
+fuzz_seconds=${LO_FUZZ_SECONDS:-30}
 ci_cc=${LO_CI_CC:-gcc}
 asan_cc=${LO_ASAN_CC:-clang}
 
