@@ -159,6 +159,36 @@ static int quote6(struct cur *c, struct probe_icmp_msg *out)
 	return 1;
 }
 
+/*
+ * classify() - the message after its header: an echo reply (@reply), an
+ * error quoting one of our echo requests (@error, through @quote), or
+ * anything else.
+ */
+static int classify(struct cur *c, struct probe_icmp_msg *out, uint16_t id, uint16_t seq,
+		    bool reply, bool error, int (*quote)(struct cur *, struct probe_icmp_msg *))
+{
+	int rc;
+
+	if (reply) {
+		out->type = PROBE_ICMP_REPLY;
+		out->id = id;
+		out->seq = seq;
+		return 0;
+	}
+	if (error) {
+		if ((rc = quote(c, out)) < 0)
+			return rc;
+		if (rc == 1) {
+			out->type = PROBE_ICMP_UNREACH;
+			return 0;
+		}
+	}
+	memset(&out->dst, 0, sizeof(out->dst));
+	out->id = out->seq = 0;
+	out->type = PROBE_ICMP_OTHER;
+	return 0;
+}
+
 static int parse4(struct cur *c, struct probe_icmp_msg *out)
 {
 	uint16_t id, seq, sum;
@@ -173,26 +203,9 @@ static int parse4(struct cur *c, struct probe_icmp_msg *out)
 		return LO_ECORRUPT;
 	if ((rc = icmp_hdr(c, &out->icmp_type, &out->code, &id, &seq)))
 		return rc;
-	switch (out->icmp_type) {
-	case ICMP4_ECHO_REPLY:
-		out->type = PROBE_ICMP_REPLY;
-		out->id = id;
-		out->seq = seq;
-		return 0;
-	case ICMP4_UNREACH:
-	case ICMP4_TIME_EXCEEDED:
-		if ((rc = quote4(c, out)) < 0)
-			return rc;
-		if (rc == 1) {
-			out->type = PROBE_ICMP_UNREACH;
-			return 0;
-		}
-		break;
-	}
-	memset(&out->dst, 0, sizeof(out->dst));
-	out->id = out->seq = 0;
-	out->type = PROBE_ICMP_OTHER;
-	return 0;
+	bool reply = out->icmp_type == ICMP4_ECHO_REPLY;
+	bool error = out->icmp_type == ICMP4_UNREACH || out->icmp_type == ICMP4_TIME_EXCEEDED;
+	return classify(c, out, id, seq, reply, error, quote4);
 }
 
 static int parse6(struct cur *c, struct probe_icmp_msg *out)
@@ -202,26 +215,9 @@ static int parse6(struct cur *c, struct probe_icmp_msg *out)
 
 	if ((rc = icmp_hdr(c, &out->icmp_type, &out->code, &id, &seq)))
 		return rc;
-	switch (out->icmp_type) {
-	case ICMP6_ECHO_REPLY:
-		out->type = PROBE_ICMP_REPLY;
-		out->id = id;
-		out->seq = seq;
-		return 0;
-	case ICMP6_UNREACH:
-	case ICMP6_TIME_EXCEEDED:
-		if ((rc = quote6(c, out)) < 0)
-			return rc;
-		if (rc == 1) {
-			out->type = PROBE_ICMP_UNREACH;
-			return 0;
-		}
-		break;
-	}
-	memset(&out->dst, 0, sizeof(out->dst));
-	out->id = out->seq = 0;
-	out->type = PROBE_ICMP_OTHER;
-	return 0;
+	bool reply = out->icmp_type == ICMP6_ECHO_REPLY;
+	bool error = out->icmp_type == ICMP6_UNREACH || out->icmp_type == ICMP6_TIME_EXCEEDED;
+	return classify(c, out, id, seq, reply, error, quote6);
 }
 
 int probe_icmp_parse(const uint8_t *pkt, size_t len, int family, bool with_ip,
