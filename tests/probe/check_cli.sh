@@ -19,7 +19,9 @@
 # the same command line (an nft counter on $NS_P's output hook; $NS_P has a
 # route for 224.0.0.0/4 to host c, so that a multicast echo, if one were
 # sent, would be counted instead of failing for want of a route; the test
-# itself sends nothing outside 198.18.0.0/15).
+# itself sends nothing outside 198.18.0.0/15).  The same counter checks the
+# global rate cap: `--rate 50` sends a block's 255 echoes over at least
+# (255 - 20 burst) / 50 s.
 set -u
 source "$(dirname "$0")/lib.sh" "$1"
 probe_need nft dnsmasq
@@ -120,6 +122,21 @@ BF='.kind == "block" and .up_blocks == 1 and .measurable == 1 and (.blocks | len
 probe 0 -j --timeout 300 block:198.18.24.0/24 &&
 	expect "block up" '.target == "block:198.18.24.0/24" and '"$BF" &&
 	echo "  blocks: $(echo "$OUT" | jq -c .blocks)"
+
+# the rate cap: --rate 50 (burst 20) spaces the sweep's 254 echoes and the
+# round's out over at least (packets - 20) / 50 s
+before=$(sent)
+t0=$(now)
+probe 0 -j --rate 50 --timeout 300 block:198.18.24.0/24
+t1=$(now)
+n=$(($(sent) - before))
+el=$(echo "$t1 - $t0" | bc -l)
+floor_s=$(echo "($n - 20) / 50" | bc -l)
+if (($(echo "$n >= 255 && $el >= $floor_s" | bc))); then
+	ok "--rate 50: $n packets in $(printf %.2f "$el") s (at least $(printf %.2f "$floor_s") s)"
+else
+	bad "--rate 50: $n packets in $el s, want at least 255 in at least $floor_s s"
+fi
 
 # never probed: refused before anything is sent
 before=$(sent)
