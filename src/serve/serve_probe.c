@@ -189,6 +189,11 @@ static void on_result(void *ctx, const struct probe_result *r)
 	struct probe_side *ps = pt->ps;
 
 	pt->busy = false;
+	if (r->why == PROBE_ERR_BUSY || r->why == PROBE_ERR_REFUSED) {
+		/* not probed: says nothing of the target */
+		lo_log_rl(&ps->rl, LO_LOG_WARN, "probe %s: not checked: %s", pt->name, r->detail);
+		return;
+	}
 	pt->last = *r;
 	pt->checks++;
 	/* the bin of the check's start */
@@ -219,10 +224,6 @@ static void on_result(void *ctx, const struct probe_result *r)
 		pt->state = 1;
 		pt->failed_checks = 0;
 		pt->last_ok = r->done_wall;
-		return;
-	}
-	if (r->why == PROBE_ERR_BUSY || r->why == PROBE_ERR_REFUSED) {
-		lo_log_rl(&ps->rl, LO_LOG_WARN, "probe %s: not checked: %s", pt->name, r->detail);
 		return;
 	}
 	pt->failed_checks++;
