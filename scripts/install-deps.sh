@@ -38,8 +38,9 @@ packages=(
 	clang-format
 	# tests: unit tests, reference decoder, decompressors for golden files
 	libcmocka-dev bgpdump bzip2 lbzip2 xz-utils gzip
-	# bench/mrt_bench.sh: timing, max RSS (GNU time), reading hyperfine's JSON
-	hyperfine time jq
+	# bench/mrt_bench.sh: timing, max RSS (GNU time), reading hyperfine's JSON;
+	# fping: the peer of `lightsout probe` in bench/probe_bench.sh
+	hyperfine time jq fping
 	# the HTTP API (tests/http): curl for the end-to-end checks, promtool (from
 	# prometheus) to validate /metrics; wrk for bench/api_bench.sh
 	curl prometheus wrk

@@ -34,7 +34,12 @@
 struct check {
 	struct prober *p;
 	struct probe_check c;
-	struct probe_target t;
+	enum probe_kind kind;
+	struct bgp_addr addr; /* ICMP, TCP, DNS */
+	uint16_t port;
+	struct probe_target *t; /* a copy of the target: checks only (URL, name);
+				 * the echoes of block probing, by the thousand,
+				 * keep only the three members above */
 	char *expect;
 	probe_cb cb;
 	void *ctx;
@@ -207,6 +212,7 @@ static void check_free(struct check *k)
 		event_free(k->timer);
 	lo_buf_fini(&k->body);
 	free(k->expect);
+	free(k->t);
 	if (k->prev_all)
 		k->prev_all->next_all = k->next_all;
 	else
@@ -368,7 +374,7 @@ static void tcp_io(evutil_socket_t fd, short what, void *arg)
 static void tcp_start(struct check *k)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sockaddr_of(&k->t.addr, k->t.port, &ss);
+	socklen_t sl = sockaddr_of(&k->addr, k->port, &ss);
 
 	k->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (k->fd < 0) {
@@ -411,7 +417,7 @@ static void dns_io(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		struct probe_dns_reply r;
-		if (probe_dns_parse(msg, (size_t)n, k->t.qname, &r) || r.id != k->dns_id) {
+		if (probe_dns_parse(msg, (size_t)n, k->t->qname, &r) || r.id != k->dns_id) {
 			k->p->st.dns_bad++;
 			continue; /* not the answer: keep waiting */
 		}
@@ -435,13 +441,13 @@ static void dns_io(evutil_socket_t fd, short what, void *arg)
 static void dns_start(struct check *k)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sockaddr_of(&k->t.addr, k->t.port, &ss);
+	socklen_t sl = sockaddr_of(&k->addr, k->port, &ss);
 	uint8_t q[512];
 	int n;
 
 	k->dns_id = (uint16_t)(lo_hash(&k->sent_mono, sizeof(k->sent_mono)) ^ (uintptr_t)k);
-	if ((n = probe_dns_query(q, sizeof(q), k->dns_id, k->t.qname)) < 0) {
-		fail(k, PROBE_ERROR, 0, "bad name \"%s\"", k->t.qname);
+	if ((n = probe_dns_query(q, sizeof(q), k->dns_id, k->t->qname)) < 0) {
+		fail(k, PROBE_ERROR, 0, "bad name \"%s\"", k->t->qname);
 		return;
 	}
 	k->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -534,9 +540,9 @@ static void icmp_read(evutil_socket_t fd, short what, void *arg)
 		 * rewrite it and deliver only their own) */
 		if (k && s->raw && m.id != p->icmp_id)
 			k = NULL;
-		if (k && m.type == PROBE_ICMP_REPLY && !addr_eq(&src, &k->t.addr))
+		if (k && m.type == PROBE_ICMP_REPLY && !addr_eq(&src, &k->addr))
 			k = NULL;
-		if (k && m.type == PROBE_ICMP_UNREACH && !addr_eq(&m.dst, &k->t.addr))
+		if (k && m.type == PROBE_ICMP_UNREACH && !addr_eq(&m.dst, &k->addr))
 			k = NULL;
 		if (!k) {
 			p->st.icmp_stray++;
@@ -556,7 +562,7 @@ static void icmp_read(evutil_socket_t fd, short what, void *arg)
 static void icmp_start(struct check *k)
 {
 	struct prober *p = k->p;
-	struct icmp_sock *s = icmp_sock(p, k->t.addr.family);
+	struct icmp_sock *s = icmp_sock(p, k->addr.family);
 	uint8_t pkt[64];
 	static const char payload[ECHO_PAYLOAD] = "lightsout probe";
 
@@ -574,10 +580,10 @@ static void icmp_start(struct check *k)
 	}
 	k->seq = p->next_seq++;
 	p->echo[k->seq] = k;
-	int n = probe_icmp_echo(pkt, sizeof(pkt), k->t.addr.family, p->icmp_id, (uint16_t)k->seq,
+	int n = probe_icmp_echo(pkt, sizeof(pkt), k->addr.family, p->icmp_id, (uint16_t)k->seq,
 				payload, sizeof(payload));
 	struct sockaddr_storage ss;
-	socklen_t sl = sockaddr_of(&k->t.addr, 0, &ss);
+	socklen_t sl = sockaddr_of(&k->addr, 0, &ss);
 	if (n < 0 || sendto(s->fd, pkt, (size_t)n, 0, (struct sockaddr *)&ss, sl) != n) {
 		int e = n < 0 ? EINVAL : errno;
 		fail(k, errno_why(e), 0, "send: %s", strerror(e));
@@ -750,7 +756,7 @@ static void http_start(struct check *k)
 	}
 	k->easy = e;
 	lo_buf_reset(&k->body);
-	curl_easy_setopt(e, CURLOPT_URL, k->t.url);
+	curl_easy_setopt(e, CURLOPT_URL, k->t->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)k);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curl_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, k);
@@ -779,7 +785,7 @@ static void attempt_start(struct check *k)
 	if (k->attempt == 1)
 		k->r.sent_wall = wall_now();
 	k->p->st.sent++;
-	switch (k->t.kind) {
+	switch (k->kind) {
 	case PROBE_ICMP:
 		icmp_start(k);
 		break;
@@ -854,6 +860,12 @@ struct prober *prober_new(struct event_base *base, const struct prober_opts *o, 
 		lo_err_set(err, LO_EINVAL, LO_NOOFF, "bad prober options");
 		return NULL;
 	}
+	/* libevent's default clock is CLOCK_MONOTONIC_COARSE, which moves in
+	 * jiffies (4 ms at HZ 250, 10 ms at HZ 100): the bucket must hold what
+	 * the rate earns in one (10 ms), or the pump, woken once a jiffy,
+	 * sends less than the rate */
+	if (p->o.burst < p->o.rate * 0.01)
+		p->o.burst = p->o.rate * 0.01;
 	probe_rate_init(&p->rate, p->o.rate, p->o.burst, mono_us());
 	p->icmp4.fd = p->icmp6.fd = -1;
 	p->icmp_id = (uint16_t)(getpid() ^ (mono_us() >> 10));
@@ -928,7 +940,7 @@ static int submit(struct prober *p, struct check *k)
 {
 	const char *why;
 
-	if (k->t.kind != PROBE_HTTP && !probe_addr_allowed(&k->t.addr, &why)) {
+	if (k->kind != PROBE_HTTP && !probe_addr_allowed(&k->addr, &why)) {
 		k->refuse = true;
 		k->r.why = PROBE_ERR_REFUSED;
 		snprintf(k->r.detail, sizeof(k->r.detail), "not probed: %s", why);
@@ -950,8 +962,15 @@ int prober_check(struct prober *p, const struct probe_check *c, probe_cb cb, voi
 	if (!k)
 		return LO_ENOMEM;
 	k->c = *c;
-	k->t = *c->target;
-	k->c.target = &k->t;
+	if (!(k->t = malloc(sizeof(*k->t)))) {
+		check_free(k);
+		return LO_ENOMEM;
+	}
+	*k->t = *c->target;
+	k->c.target = k->t;
+	k->kind = k->t->kind;
+	k->addr = k->t->addr;
+	k->port = k->t->port;
 	if (!k->c.timeout_ms)
 		k->c.timeout_ms = 2000;
 	if (c->expect && !(k->expect = strdup(c->expect))) {
@@ -969,9 +988,8 @@ int prober_echo(struct prober *p, const struct bgp_addr *a, unsigned timeout_ms,
 	if (!k)
 		return LO_ENOMEM;
 	k->echo_only = true;
-	k->t.kind = PROBE_ICMP;
-	k->t.addr = *a;
-	k->c.target = &k->t;
+	k->kind = PROBE_ICMP;
+	k->addr = *a;
 	k->c.timeout_ms = timeout_ms ? timeout_ms : 1500;
 	return submit(p, k);
 }

@@ -263,7 +263,8 @@ struct prober;
 /*
  * struct prober_opts - engine settings.
  * @rate:        probes per second at most, for the whole process (default 100)
- * @burst:       at once (default 20)
+ * @burst:       at once (default 20; at least 10 ms worth of @rate, since
+ *               the loop's clock moves in jiffies)
  * @max_pending: checks in flight at most; more are queued (default 1024)
  * @max_queued:  checks waiting at most; more fail with PROBE_ERR_BUSY
  *               (default 65536)
