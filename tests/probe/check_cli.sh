@@ -92,6 +92,14 @@ probe 3 "${J[@]}" dns:198.18.23.2/other.test &&
 	expect "dns REFUSED" '.kind == "dns" and .up == false and .why == "dns_rcode" and .status == 5'
 probe 3 "${J[@]}" dns:198.18.23.2:5353/example.test &&
 	expect "dns closed port" '.kind == "dns" and .up == false and (.why == "refused" or .why == "unreachable")'
+# IPv6, on the prober's own loopback (the only IPv6 a test may probe; the
+# namespaces start with IPv6 off)
+from_p sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
+from_p ip -6 addr show dev lo | grep -q '::1/128' || from_p ip -6 addr add ::1/128 dev lo
+probe 0 "${J[@]}" icmp:::1 &&
+	expect "icmp ::1 (ICMPv6)" '.target == "icmp:::1" and .kind == "icmp" and '"$OKF"
+probe 3 "${J[@]}" 'tcp:[::1]:9' &&
+	expect "tcp [::1]:9 closed" '.kind == "tcp" and .up == false and .why == "refused"'
 
 # several targets: one object each, in order; 3 when any is down
 probe 3 "${J[@]}" icmp:198.18.23.2 tcp:198.18.23.2:9001 dns:198.18.23.2/example.test &&
