@@ -11,127 +11,35 @@
 # and `lightsout serve` run in $NS_VIC and talk over its own 127.0.0.1;
 # floods come from $NS_ATK.  Every wait is bounded (wait_until) and never
 # goes past the test's $DEADLINE.  Not root, or a tool missing: exit 77.
-# FLOW_KEEP=1 keeps $T (logs, configs, stores) for a post-mortem.
+# FLOW_KEEP=1 keeps $T (logs, configs, stores) for a post-mortem.  The
+# generic part (the trap, skip, ok/bad/die, wait_until, stop, report...) is
+# tests/lib/netns.sh, shared with tests/probe/lib.sh.
 
 set -u
 LIGHTSOUT=${1:?usage: $0 LIGHTSOUT}
 LIGHTSOUT=$(realpath "$LIGHTSOUT")
 FLOW_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PY=/usr/bin/python3 # the python3 on PATH may be a pyenv shim
-[[ -x $PY ]] || PY=$(command -v python3)
-DEADLINE=$((SECONDS + ${FLOW_BUDGET:-150}))
-T=
-PIDS=()
-declare -A PID
-FAIL=0
 NS_ATK=loflow$$a
 NS_VIC=loflow$$v
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-[[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces)"
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+source "$FLOW_DIR/../lib/netns.sh"
+netns_init flow FLOW_KEEP "${FLOW_BUDGET:-150}" ip pgrep timeout "$PY"
 
 # flow_need TOOL...: skip unless every TOOL is on PATH
-flow_need() {
-	local t
-	for t; do
-		command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
-	done
-}
+flow_need() { need "$@"; }
 
-flow_need ip pgrep timeout "$PY"
-T=$(mktemp -d /tmp/lo-flow.XXXXXX) || exit 1
-
-_descendants() {
-	local c
-	for c in $(pgrep -P "$1" 2>/dev/null); do
-		echo "$c"
-		_descendants "$c"
-	done
-}
-
-cleanup() {
-	local all=() p i alive
-	for p in "${PIDS[@]}"; do
-		all+=("$p")
-		all+=($(_descendants "$p"))
-	done
-	for p in "${all[@]}"; do kill "$p" 2>/dev/null; done
-	for ((i = 0; i < 30; i++)); do
-		alive=0
-		for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		((alive)) || break
-		sleep 0.1
-	done
-	for p in "${all[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$NS_ATK" 2>/dev/null
-	ip netns del "$NS_VIC" 2>/dev/null
-	if [[ -n ${FLOW_KEEP:-} ]]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() { echo "ok: $*"; }
-
-# bad MSG: a failed check (the test goes on, and exits 1 at the end)
-bad() {
-	echo "FAIL: $*"
-	FAIL=1
-}
-
-# die MSG [LOG...]: a failed check the test cannot go on from; shows the logs' tails
-die() {
-	local f
-	echo "FAIL: $1"
-	shift
-	for f; do
-		echo "--- $f (last 25 lines)"
-		tail -25 "$f" 2>/dev/null
-	done
-	exit 1
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s, at most SECONDS (never past $DEADLINE)
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	((end > DEADLINE)) && end=$DEADLINE
-	until "$@"; do
-		((SECONDS >= end)) && return 1
-		sleep 0.1
-	done
-}
-
-# now: unix time with nanoseconds
-now() { date +%s.%N; }
-
+# atk CMD..., vic CMD...: run CMD in $NS_ATK or in $NS_VIC
 atk() { ip netns exec "$NS_ATK" "$@"; }
 vic() { ip netns exec "$NS_VIC" "$@"; }
 
 # ns_setup: the two namespaces and the veth pair between them.  First
-# deletes what a run killed before its trap ran (a ctest timeout sends
-# SIGKILL) left: namespaces loflowPIDa/v whose PID is gone, and the
-# processes still in them (the exporters, serve... that run started).
+# deletes what a run killed before its trap ran left (ns_sweep): namespaces
+# loflowPIDa/v whose PID is gone, and the processes still in them (the
+# exporters, serve... that run started).
 ns_setup() {
-	local n p
-	for n in $(ip netns list 2>/dev/null | awk '$1 ~ /^loflow[0-9]+[av]$/ {print $1}'); do
-		p=${n#loflow}
-		p=${p%[av]}
-		kill -0 "$p" 2>/dev/null && continue
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$n" 2>/dev/null
-	done
-	ip netns add "$NS_ATK" || skip "cannot create network namespaces"
-	ip netns add "$NS_VIC" || skip "cannot create network namespaces"
-	for n in "$NS_ATK" "$NS_VIC"; do
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
-		ip -n "$n" link set lo up
-	done
+	ns_sweep loflow av
+	ns_add "$NS_ATK"
+	ns_add "$NS_VIC"
 	ip link add veth-atk netns "$NS_ATK" type veth peer name veth-vic netns "$NS_VIC" ||
 		die "cannot create the veth pair"
 	ip -n "$NS_ATK" addr add 198.18.0.1/24 dev veth-atk
@@ -149,21 +57,7 @@ start_bg() {
 	shift 2
 	[[ $ns == atk ]] && ns=$NS_ATK
 	[[ $ns == vic ]] && ns=$NS_VIC
-	ip netns exec "$ns" "$@" >"$T/$name.log" 2>&1 &
-	PIDS+=($!)
-	PID[$name]=$!
-}
-
-# stop NAME: SIGTERM to NAME (and its children), at most 5 s, then SIGKILL
-stop() {
-	local p=${PID[$1]:-} c i
-	[[ -n $p ]] || return 0
-	for c in $(_descendants "$p"); do kill "$c" 2>/dev/null; done
-	kill "$p" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	PID[$1]=
+	bg_in_ns "$name" "$ns" "$@"
 }
 
 # ---------------------------------------------------------------- lightsout
@@ -196,30 +90,12 @@ serve_ini() {
 
 # start_serve NAME: `lightsout serve -c $T/NAME.ini -v` in $NS_VIC; waits
 # until it runs
-start_serve() {
-	"$LIGHTSOUT" serve -c "$T/$1.ini" -n >"$T/$1.check" 2>&1 ||
-		die "serve config $1 rejected: $(cat "$T/$1.check")" "$T/$1.ini"
-	start_bg "$1" vic "$LIGHTSOUT" serve -c "$T/$1.ini" -v
-	wait_until 10 grep -q "lightsout serve: running" "$T/$1.log" ||
-		die "serve $1 did not start" "$T/$1.log"
-}
+start_serve() { serve_start "$1" "$NS_VIC"; }
 
 # stop_serve NAME: SIGTERM, at most 10 s; fails unless it exits 0.  Sets
 # SUMMARY to its "flow: N datagrams ..." line.
 stop_serve() {
-	local p=${PID[$1]} i rc
-	kill -TERM "$p" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$p" 2>/dev/null; then
-		bad "serve $1 still running 10 s after SIGTERM"
-		kill -9 "$p"
-	fi
-	wait "$p"
-	rc=$?
-	PID[$1]=
-	[[ $rc -eq 0 ]] || bad "serve $1 exited $rc after SIGTERM"
-	grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$T/$1.log" &&
-		bad "sanitizer report from serve $1 (see $T/$1.log)"
+	serve_term "$1"
 	SUMMARY=$(grep -o 'flow: [0-9]* datagrams.*' "$T/$1.log" | tail -1)
 }
 
@@ -279,14 +155,4 @@ start_sfprobe() {
 # nothing reliable when they are ready)
 exporters_ready() {
 	sleep 1.5
-}
-
-# report: the end of a test
-report() {
-	if ((FAIL)); then
-		echo "FAILED ($SECONDS s); logs in $T (set FLOW_KEEP=1 to keep them)"
-		exit 1
-	fi
-	echo "PASS ($SECONDS s)"
-	exit 0
 }

@@ -12,105 +12,24 @@
 # their children) by PID, then deletes the namespaces.  Every wait is
 # bounded (wait_until) and never goes past the test's $DEADLINE.  Not root,
 # or a tool missing: exit 77.  PROBE_KEEP=1 keeps $T (logs, configs,
-# stores) for a post-mortem.
+# stores) for a post-mortem.  The generic part (the trap, skip, ok/bad/die,
+# wait_until, stop, report...) is tests/lib/netns.sh, shared with
+# tests/flow/lib.sh.
 
 set -u
 LIGHTSOUT=${1:?usage: $0 LIGHTSOUT}
 LIGHTSOUT=$(realpath "$LIGHTSOUT")
 PROBE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PY=/usr/bin/python3 # the python3 on PATH may be a pyenv shim
-[[ -x $PY ]] || PY=$(command -v python3)
 HOSTS_PY=$PROBE_DIR/hosts.py
-DEADLINE=$((SECONDS + ${PROBE_BUDGET:-150}))
-T=
-PIDS=()
-NSS=()
-declare -A PID
-FAIL=0
 NS_P=lo7$$p
 # libcurl (HTTP probes) honours these; nothing here may leave the namespaces
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-[[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces)"
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+source "$PROBE_DIR/../lib/netns.sh"
+netns_init probe PROBE_KEEP "${PROBE_BUDGET:-150}" ip pgrep timeout jq bc "$PY"
 
 # probe_need TOOL...: skip unless every TOOL is on PATH
-probe_need() {
-	local t
-	for t; do
-		command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
-	done
-}
-
-probe_need ip pgrep timeout jq bc "$PY"
-T=$(mktemp -d /tmp/lo-probe.XXXXXX) || exit 1
-
-_descendants() {
-	local c
-	for c in $(pgrep -P "$1" 2>/dev/null); do
-		echo "$c"
-		_descendants "$c"
-	done
-}
-
-cleanup() {
-	local all=() p i alive n
-	for p in "${PIDS[@]}"; do
-		all+=("$p")
-		all+=($(_descendants "$p"))
-	done
-	for p in "${all[@]}"; do kill "$p" 2>/dev/null; done
-	for ((i = 0; i < 30; i++)); do
-		alive=0
-		for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		((alive)) || break
-		sleep 0.1
-	done
-	for p in "${all[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	if [[ -n ${PROBE_KEEP:-} ]]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() { echo "ok: $*"; }
-
-# bad MSG: a failed check (the test goes on, and exits 1 at the end)
-bad() {
-	echo "FAIL: $*"
-	FAIL=1
-}
-
-# die MSG [LOG...]: a failed check the test cannot go on from; shows the logs' tails
-die() {
-	local f
-	echo "FAIL: $1"
-	shift
-	for f; do
-		echo "--- $f (last 25 lines)"
-		tail -25 "$f" 2>/dev/null
-	done
-	exit 1
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s, at most SECONDS (never past $DEADLINE)
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	((end > DEADLINE)) && end=$DEADLINE
-	until "$@"; do
-		((SECONDS >= end)) && return 1
-		sleep 0.1
-	done
-}
-
-# now: unix time with nanoseconds
-now() { date +%s.%N; }
+probe_need() { need "$@"; }
 
 # sleep_until T: sleep until unix time T (at once if it passed; never past $DEADLINE)
 sleep_until() {
@@ -129,27 +48,14 @@ in_ns() {
 }
 
 # _ns_new NAME: a namespace, lo up, IPv6 and forwarding off.  The first call
-# deletes what a run killed before its trap ran (a ctest timeout sends
-# SIGKILL) left: namespaces lo7PIDx whose PID is gone, and the processes
-# still in them.
+# deletes what a run killed before its trap ran left (ns_sweep): namespaces
+# lo7PIDx whose PID is gone, and the processes still in them.
 _ns_new() {
-	local n p
-	if ((${#NSS[@]} == 0)); then
-		for n in $(ip netns list 2>/dev/null | awk '$1 ~ /^lo7[0-9]+[a-z]$/ {print $1}'); do
-			p=${n#lo7}
-			p=${p%[a-z]}
-			kill -0 "$p" 2>/dev/null && continue
-			for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-			ip netns del "$n" 2>/dev/null
-		done
-	fi
+	local n
+	if ((${#NSS[@]} == 0)); then ns_sweep lo7 a-z; fi
 	n=$(ns "$1")
-	ip netns add "$n" || skip "cannot create network namespaces"
-	NSS+=("$n")
-	ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-	ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+	ns_add "$n"
 	ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=0
-	ip -n "$n" link set lo up
 }
 
 # ns_prober: the prober's namespace $NS_P
@@ -203,21 +109,7 @@ start_bg() {
 	local name=$1 n
 	n=$(ns "$2")
 	shift 2
-	ip netns exec "$n" "$@" >"$T/$name.log" 2>&1 &
-	PIDS+=($!)
-	PID[$name]=$!
-}
-
-# stop NAME: SIGTERM to NAME (and its children), at most 5 s, then SIGKILL
-stop() {
-	local p=${PID[$1]:-} c i
-	[[ -n $p ]] || return 0
-	for c in $(_descendants "$p"); do kill "$c" 2>/dev/null; done
-	kill "$p" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	PID[$1]=
+	bg_in_ns "$name" "$n" "$@"
 }
 
 # ---------------------------------------------------------------- far ends
@@ -273,31 +165,10 @@ serve_ini() {
 
 # start_serve NAME: `lightsout serve -c $T/NAME.ini -v` in $NS_P; waits
 # until it runs; SERVE_T0: the time it was started
-start_serve() {
-	"$LIGHTSOUT" serve -c "$T/$1.ini" -n >"$T/$1.check" 2>&1 ||
-		die "serve config $1 rejected: $(cat "$T/$1.check")" "$T/$1.ini"
-	SERVE_T0=$(now)
-	start_bg "$1" p "$LIGHTSOUT" serve -c "$T/$1.ini" -v
-	wait_until 10 grep -q "lightsout serve: running" "$T/$1.log" ||
-		die "serve $1 did not start" "$T/$1.log"
-}
+start_serve() { serve_start "$1" "$NS_P"; }
 
 # stop_serve NAME: SIGTERM, at most 10 s; fails unless it exits 0
-stop_serve() {
-	local p=${PID[$1]} i rc
-	kill -TERM "$p" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$p" 2>/dev/null; then
-		bad "serve $1 still running 10 s after SIGTERM"
-		kill -9 "$p"
-	fi
-	wait "$p"
-	rc=$?
-	PID[$1]=
-	[[ $rc -eq 0 ]] || bad "serve $1 exited $rc after SIGTERM"
-	grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$T/$1.log" &&
-		bad "sanitizer report from serve $1 (see $T/$1.log)"
-}
+stop_serve() { serve_term "$1"; }
 
 # probe_events DB ENTITY [SIGNAL]: the probe_down events of ENTITY (and
 # SIGNAL, default probe.up), one JSON object a line, oldest first
@@ -410,14 +281,4 @@ check_series() {
 	done
 	[[ $(echo "$res" | wc -l) == 1 ]] &&
 		ok "$ent $sig: $n_in bins within the outages all 0, $n_out bins outside all $up ($(echo "$rows" | wc -l) bins)"
-}
-
-# report: the end of a test
-report() {
-	if ((FAIL)); then
-		echo "FAILED ($SECONDS s); logs in $T (set PROBE_KEEP=1 to keep them)"
-		exit 1
-	fi
-	echo "PASS ($SECONDS s)"
-	exit 0
 }
