@@ -789,6 +789,21 @@ static int prober_sweep(struct pstate *st, const char *v)
 	return set_u32(st, v, 60, 31536000, &st->c->prober.sweep, NULL);
 }
 
+static int prober_window(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 1, 31536000, &st->c->prober.window, NULL);
+}
+
+static int prober_warmup(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 0, 31536000, &st->c->prober.warmup, NULL);
+}
+
+static int prober_min_duration(struct pstate *st, const char *v)
+{
+	return set_u32(st, v, 0, 31536000, &st->c->prober.min_duration, NULL);
+}
+
 /* ---------------------------------------------------------------- [detect] */
 
 #define YEAR_S 31536000
@@ -1040,6 +1055,9 @@ static const struct key_def prober_keys[] = {
 	{"rate", false, prober_rate},
 	{"burst", false, prober_burst},
 	{"sweep", false, prober_sweep},
+	{"window", false, prober_window},
+	{"warmup", false, prober_warmup},
+	{"min_duration", false, prober_min_duration},
 	{NULL, false, NULL},
 };
 static const struct key_def detect_keys[] = {
@@ -1325,7 +1343,8 @@ int conf_load(struct conf **out, const char *path, struct lo_err *err)
 	st.c->flow_baseline_min_pps = 1000;
 	st.c->alert.max_per_minute = CONF_ALERT_MAX_PER_MINUTE;
 	st.c->alert.kinds = CONF_ALERT_ALL;
-	st.c->prober = (struct conf_prober){.rate = 100, .burst = 20, .sweep = 86400};
+	st.c->prober =
+		(struct conf_prober){.rate = 100, .burst = 20, .sweep = 86400, .window = 7 * 86400};
 
 	ret = ini_parse_stream(reader, &st, handler, &st);
 	if (ret > 0 && (!st.rc || (uint32_t)ret < st.err_line)) {

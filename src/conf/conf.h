@@ -173,9 +173,14 @@ struct conf_probe {
  * @rate:  probes per second at most, 1..10000, default 100
  * @burst: probes at once, 1..10000, default 20
  * @sweep: seconds between sweeps of block targets, 60..31536000, default 86400
+ * @window: baseline window of the probe signals' detectors, seconds, 1..31536000,
+ *          default 7 days
+ * @warmup: history needed before probe events, seconds, default 0 (the first
+ *          bin still has to close)
+ * @min_duration: shorter probe outages are dropped, seconds, default 0
  */
 struct conf_prober {
-	uint32_t rate, burst, sweep;
+	uint32_t rate, burst, sweep, window, warmup, min_duration;
 };
 
 /*

@@ -113,6 +113,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	bgp_side_tick(s);
 	flow_side_tick(s);
+	probe_side_tick(s);
 	http_side_tick(s); /* the status and metrics the API hands out */
 }
 

@@ -159,6 +159,7 @@ void flow_side_free(struct server *s); /* ends ongoing attacks, withdraws blackh
  */
 int probe_side_new(struct server *s, struct lo_err *err);
 void probe_side_free(struct server *s); /* ends the events still open */
+void probe_side_tick(struct server *s); /* every second: the detectors see time pass */
 /*
  * probe_side_incident() - the incident of a probe_down event, open at @t or
  * ended within the hour before it, of a target linked to entity @entity

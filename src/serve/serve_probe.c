@@ -8,14 +8,15 @@
  * probe.up_blocks and probe.blocks (measurable), also on every entity the
  * probe names with `entity =`.
  *
- * Events (kind probe_down):
- * - a check target is down from the first attempt of the first failed
- *   check (its retries included) to the answer of the next good one;
- *   critical;
- * - an entity's blocks: from the probe that turned a measured block down to
- *   the one that brought the last one back; warning, or critical while at
- *   most half of them are up.  The Trinocular belief is the detector here
- *   (its thresholds are the hysteresis): no binning delays it.
+ * Events (kind probe_down) come from a det_level per signal and entity,
+ * as BGP outages do (DESIGN.md §5): a moving-median baseline over
+ * [prober] window, thresholds relative to it, at update resolution.
+ * - probe.up of a target is 0 from the first attempt of the first failed
+ *   check (its retries included) and 1 again from the answer of the next
+ *   good one;
+ * - probe.up_blocks of an entity changes at the probe that turned a block
+ *   down or up (the Trinocular belief is each block's hysteresis), so an
+ *   entity whose baseline has some blocks down raises nothing for them.
  * A new event joins the incident of an event of its entity, or of an entity
  * the probe names (or host:ADDR of its address), that is open or ended
  * within the hour: a probe outage and the BGP outage or the attack behind it
@@ -23,6 +24,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +37,22 @@
 #define MAX_LINKS	 (CONF_MAX_PROBE_ENTITIES + 2) /* + its country, + host:ADDR */
 #define PROBE_DETAIL_MAX 1024
 
-/* An event of one entity's signal, while open. */
+/*
+ * struct pevent - the detector of one entity's probe signal (det_level) and
+ * the event it raised: @ev is the stored row (@ev.id 0: none), @open while
+ * it goes on; @explain (re)writes @detail from @owner's state.
+ */
 struct pevent {
+	struct probe_side *ps;
+	struct det_level *d;
 	struct store_event ev;
 	bool open;
+	int64_t entity;
+	const char *spec, *signal;
+	const int64_t *links; /* entities whose incidents it joins */
+	size_t n_links;
+	void (*explain)(struct pevent *e);
+	void *owner;
 	char detail[PROBE_DETAIL_MAX];
 };
 
@@ -48,8 +62,8 @@ struct bent {
 	int64_t id;
 	unsigned up, measurable;
 	struct pevent e;
-	unsigned probes; /* of the round that opened the event */
-	char down[512];	 /* the blocks down, for the detail */
+	unsigned probes_now; /* probes of the latest change */
+	char down[512];	     /* the blocks down, for the detail */
 };
 
 struct ptarget {
@@ -68,7 +82,7 @@ struct ptarget {
 	int state; /* -1 unknown, 0 down, 1 up */
 	double last_ok, first_fail;
 	unsigned failed_checks;
-	struct probe_result last;
+	struct probe_result last, last_fail;
 	struct pevent e;
 	uint64_t checks, ups;
 	/* the bin being filled */
@@ -126,8 +140,11 @@ static void event_write(struct probe_side *ps, struct pevent *e, const char *ent
 	alert_event(ps->s->alert, what, (uint64_t)e->ev.id, &e->ev, entity, NULL);
 }
 
-static void target_detail(struct ptarget *pt, const struct probe_result *r)
+/* The detail of a target's event: its latest failure. */
+static void explain_target(struct pevent *e)
 {
+	struct ptarget *pt = e->owner;
+	const struct probe_result *r = &pt->last_fail;
 	struct lo_buf b;
 	char t[32];
 
@@ -144,8 +161,46 @@ static void target_detail(struct ptarget *pt, const struct probe_result *r)
 		lo_buf_printf(&b, ",\"last_ok\":\"%s\"", t);
 	}
 	lo_buf_printf(&b, "}");
-	snprintf(pt->e.detail, sizeof(pt->e.detail), "%s", b.p ? b.p : "{}");
+	snprintf(e->detail, sizeof(e->detail), "%s", b.p ? b.p : "{}");
 	lo_buf_fini(&b);
+}
+
+/* The detector's verdicts become stored events (and alerts). */
+static void on_det(void *ctx, enum det_change what, const struct det_event *dv)
+{
+	struct pevent *e = ctx;
+	struct probe_side *ps = e->ps;
+
+	if (what == DET_OPEN) {
+		memset(&e->ev, 0, sizeof(e->ev));
+		e->ev.entity = e->entity;
+		e->ev.signal = e->signal;
+		e->ev.kind = "probe_down";
+		e->ev.start = dv->start;
+		e->ev.incident = incident_of(ps, e->entity, e->links, e->n_links, dv->start);
+	}
+	e->ev.severity = dv->severity == DET_CRITICAL ? "critical" : "warning";
+	e->ev.baseline = dv->baseline;
+	e->ev.min = dv->min;
+	e->ev.score = dv->score;
+	if (what == DET_CANCEL) { /* shorter than [prober] min_duration: a dip */
+		if (e->ev.id) {
+			e->ev.end = dv->end;
+			alert_event(ps->s->alert, ALERT_CANCEL, (uint64_t)e->ev.id, &e->ev, e->spec,
+				    NULL);
+			store_event_delete(ps->s->store, e->ev.id);
+		}
+		memset(&e->ev, 0, sizeof(e->ev));
+		e->open = false;
+		return;
+	}
+	e->ev.end = what == DET_CLOSE ? dv->end : 0;
+	e->explain(e);
+	event_write(ps, e, e->spec,
+		    what == DET_OPEN	? ALERT_OPEN
+		    : what == DET_CLOSE ? ALERT_CLOSE
+					: ALERT_UPDATE);
+	e->open = what != DET_CLOSE;
 }
 
 int64_t probe_side_incident(struct server *s, int64_t entity, int64_t t)
@@ -211,45 +266,31 @@ static void on_result(void *ctx, const struct probe_result *r)
 	bin_put(ps, pt, r->sent_wall);
 
 	if (r->up) {
-		if (pt->state == 0 && pt->e.open) {
-			pt->e.open = false;
-			pt->e.ev.end = (int64_t)ceil(r->done_wall);
-			event_write(ps, &pt->e, pt->entity, ALERT_CLOSE);
+		if (pt->state == 0)
 			lo_log(LO_LOG_WARN, "probe %s: up again after %.0f s (%s)", pt->name,
 			       r->done_wall - pt->first_fail, r->detail);
-		} else if (pt->state != 1) {
+		else if (pt->state != 1)
 			lo_log(LO_LOG_INFO, "probe %s: up (%s, %.1f ms)", pt->name, r->detail,
 			       r->rtt_ms);
-		}
 		pt->state = 1;
 		pt->failed_checks = 0;
 		pt->last_ok = r->done_wall;
+		/* back at the answer (whole seconds, rounded up) */
+		det_level_update(pt->e.d, (uint32_t)ceil(r->done_wall), 1);
 		return;
 	}
 	pt->failed_checks++;
+	pt->last_fail = *r;
 	if (pt->state != 0) {
 		pt->state = 0;
 		pt->first_fail = r->sent_wall;
-		memset(&pt->e.ev, 0, sizeof(pt->e.ev));
-		pt->e.ev.entity = pt->id;
-		pt->e.ev.signal = "probe.up";
-		pt->e.ev.kind = "probe_down";
-		pt->e.ev.severity = "critical";
-		pt->e.ev.start = (int64_t)r->sent_wall;
-		pt->e.ev.baseline = 1;
-		pt->e.ev.min = 0;
-		pt->e.ev.incident = incident_of(ps, pt->id, pt->links, pt->n_links, pt->e.ev.start);
-		target_detail(pt, r);
-		if (pt->id > 0) {
-			pt->e.open = true;
-			event_write(ps, &pt->e, pt->entity, ALERT_OPEN);
-		}
 		lo_log(LO_LOG_WARN, "probe %s: down (%s: %s) after %u attempts", pt->name,
 		       probe_why_name(r->why), r->detail, r->attempts);
-	} else if (pt->e.open) {
-		/* still down: the detail follows the latest failure */
-		target_detail(pt, r);
-		pt->e.ev.score = pt->failed_checks;
+	}
+	/* down since the first attempt of the check (rounded down) */
+	det_level_update(pt->e.d, (uint32_t)r->sent_wall, 0);
+	if (pt->e.open) { /* still down: the detail follows the latest failure */
+		explain_target(&pt->e);
 		pt->e.ev.detail = pt->e.detail;
 		store_event_put(ps->s->store, &pt->e.ev);
 	}
@@ -261,6 +302,18 @@ static void block_text(const struct probe_block *b, char *out, size_t cap)
 {
 	snprintf(out, cap, "%u.%u.%u.0/24", b->base >> 24, (b->base >> 16) & 0xff,
 		 (b->base >> 8) & 0xff);
+}
+
+/*
+ * The detail of an entity's blocks event: the blocks down now, and the
+ * probes the latest change took (at the close: those that brought it back).
+ */
+static void explain_bent(struct pevent *e)
+{
+	struct bent *be = e->owner;
+	snprintf(e->detail, sizeof(e->detail),
+		 "{\"blocks_down\":[%s],\"blocks\":%u,\"up\":%u,\"probes\":%u}", be->down,
+		 be->measurable, be->up, be->probes_now);
 }
 
 /* The blocks of every target feeding @be, summed; their events. */
@@ -299,48 +352,14 @@ static void bent_update(struct probe_side *ps, size_t bi, double when, unsigned 
 		store_series_put(ps->s->store, be->id, "probe.up_blocks", bs, up);
 		store_series_put(ps->s->store, be->id, "probe.blocks", bs, m);
 	}
-	if (be->id <= 0)
-		return;
-	bool bad = m && up < m;
-	const char *sev = up * 2 <= m ? "critical" : "warning";
-	if (bad && !be->e.open) {
-		memset(&be->e.ev, 0, sizeof(be->e.ev));
-		be->e.ev.entity = be->id;
-		be->e.ev.signal = "probe.up_blocks";
-		be->e.ev.kind = "probe_down";
-		be->e.ev.severity = sev;
-		be->e.ev.start = (int64_t)when;
-		be->e.ev.baseline = m;
-		be->e.ev.min = up;
-		be->e.ev.incident = incident_of(ps, be->id, NULL, 0, be->e.ev.start);
-		be->probes = probes;
-		snprintf(be->e.detail, sizeof(be->e.detail),
-			 "{\"blocks_down\":[%s],\"blocks\":%u,\"up\":%u,\"probes\":%u}", be->down,
-			 m, up, probes);
-		be->e.open = true;
-		event_write(ps, &be->e, be->spec, ALERT_OPEN);
-	} else if (bad) {
-		bool worse = strcmp(sev, be->e.ev.severity) && !strcmp(sev, "critical");
-		if (worse)
-			be->e.ev.severity = sev;
-		if (up < be->e.ev.min)
-			be->e.ev.min = up;
-		snprintf(be->e.detail, sizeof(be->e.detail),
-			 "{\"blocks_down\":[%s],\"blocks\":%u,\"up\":%u,\"probes\":%u}", be->down,
-			 m, (unsigned)be->e.ev.min, be->probes);
+	if (probes)
+		be->probes_now = probes;
+	if (m)
+		det_level_update(be->e.d, (uint32_t)when, up);
+	if (be->e.open) { /* the detail follows the blocks */
+		explain_bent(&be->e);
 		be->e.ev.detail = be->e.detail;
-		if (worse)
-			event_write(ps, &be->e, be->spec, ALERT_UPDATE);
-		else
-			store_event_put(ps->s->store, &be->e.ev);
-	} else if (be->e.open && m) {
-		be->e.open = false;
-		be->e.ev.end = (int64_t)ceil(when);
-		snprintf(be->e.detail, sizeof(be->e.detail),
-			 "{\"blocks\":%u,\"up\":%u,\"min_up\":%u,\"probes_down\":%u,"
-			 "\"probes_up\":%u}",
-			 m, up, (unsigned)be->e.ev.min, be->probes, probes);
-		event_write(ps, &be->e, be->spec, ALERT_CLOSE);
+		store_event_put(ps->s->store, &be->e.ev);
 	}
 }
 
@@ -401,6 +420,43 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		pt->busy = true;
 }
 
+/*
+ * pevent_init() - the detector of @signal of entity @entity (@spec): a
+ * det_level with [prober] window, warmup and min_duration, [detect] bin and
+ * ratios (DESIGN.md §5: probes keep a 7-day baseline).
+ */
+static int pevent_init(struct probe_side *ps, struct pevent *e, int64_t entity, const char *spec,
+		       const char *signal, void (*explain)(struct pevent *), void *owner)
+{
+	const struct conf *c = ps->s->conf;
+	struct det_level_opts o;
+
+	det_level_opts_default(&o);
+	o.bin = ps->bin;
+	o.window = c->prober.window > ps->bin ? c->prober.window : ps->bin;
+	o.warmup = c->prober.warmup;
+	o.min_duration = c->prober.min_duration;
+	if (c->detect.has_warn_ratio)
+		o.warn_ratio = c->detect.warn_ratio;
+	if (c->detect.has_crit_ratio)
+		o.crit_ratio = c->detect.crit_ratio;
+	if (c->detect.has_recover_ratio)
+		o.recover_ratio = c->detect.recover_ratio;
+	if (!strcmp(signal, "probe.up")) { /* a share, 0..1: answered most of the time */
+		o.min_baseline = 0.5;
+		o.min_drop = 0.5;
+	}
+	o.on_event = on_det;
+	o.ctx = e;
+	e->ps = ps;
+	e->entity = entity;
+	e->spec = spec;
+	e->signal = signal;
+	e->explain = explain;
+	e->owner = owner;
+	return (e->d = det_level_new(&o)) ? 0 : LO_ENOMEM;
+}
+
 static size_t bent_get(struct probe_side *ps, const char *spec)
 {
 	for (size_t i = 0; i < ps->n_bents; i++)
@@ -410,6 +466,8 @@ static size_t bent_get(struct probe_side *ps, const char *spec)
 	memset(be, 0, sizeof(*be));
 	snprintf(be->spec, sizeof(be->spec), "%s", spec);
 	be->id = store_entity(ps->s->store, spec);
+	if (pevent_init(ps, &be->e, be->id, be->spec, "probe.up_blocks", explain_bent, be))
+		return SIZE_MAX;
 	return ps->n_bents++;
 }
 
@@ -463,6 +521,8 @@ static int target_init(struct probe_side *ps, struct ptarget *pt, const struct c
 		if (id > 0)
 			pt->links[pt->n_links++] = id;
 	}
+	pt->e.links = pt->links;
+	pt->e.n_links = pt->n_links;
 	if (pt->t.kind == PROBE_BLOCK) {
 		struct probe_blockset_opts bo;
 		probe_blockset_opts_default(&bo);
@@ -473,9 +533,14 @@ static int target_init(struct probe_side *ps, struct ptarget *pt, const struct c
 		bo.ctx = pt;
 		if (!(pt->bs = probe_blockset_new(ps->pr, &pt->t.block, &bo, err)))
 			return err->code;
-		pt->bents[pt->n_bents++] = bent_get(ps, pt->entity);
-		for (size_t k = 0; k < n_specs && pt->n_bents < MAX_LINKS; k++)
-			pt->bents[pt->n_bents++] = bent_get(ps, specs[k]);
+		for (size_t k = 0; k <= n_specs && pt->n_bents < MAX_LINKS; k++) {
+			size_t bi = bent_get(ps, k ? specs[k - 1] : pt->entity);
+			if (bi == SIZE_MAX)
+				return lo_err_set(err, LO_ENOMEM, LO_NOOFF, "out of memory");
+			pt->bents[pt->n_bents++] = bi;
+		}
+	} else if (pevent_init(ps, &pt->e, pt->id, pt->entity, "probe.up", explain_target, pt)) {
+		return lo_err_set(err, LO_ENOMEM, LO_NOOFF, "out of memory");
 	}
 	if (!(pt->timer = evtimer_new(ps->s->base, on_timer, pt)))
 		return lo_err_set(err, LO_ENOMEM, LO_NOOFF, "out of memory");
@@ -519,6 +584,21 @@ int probe_side_new(struct server *s, struct lo_err *err)
 	return 0;
 }
 
+void probe_side_tick(struct server *s)
+{
+	struct probe_side *ps = s->probe;
+	uint32_t now;
+
+	if (!ps)
+		return;
+	serve_now(&now, NULL);
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->t[i].e.d)
+			det_level_tick(ps->t[i].e.d, now);
+	for (size_t i = 0; i < ps->n_bents; i++)
+		det_level_tick(ps->bents[i].e.d, now);
+}
+
 /* An event still open at stop ends then, and says so in its detail. */
 static void close_at_stop(struct probe_side *ps, struct pevent *e, const char *entity, double now)
 {
@@ -553,8 +633,11 @@ void probe_side_free(struct server *s)
 	       " malformed ICMP, %" PRIu64 " malformed DNS answers",
 	       st.checks, st.up, st.down, st.sent, st.rate_waits, st.icmp_bad, st.dns_bad);
 	prober_free(ps->pr); /* first: nothing calls back into the targets after */
+	for (size_t i = 0; i < ps->n_bents; i++)
+		det_level_free(ps->bents[i].e.d);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct ptarget *pt = &ps->t[i];
+		det_level_free(pt->e.d);
 		if (pt->timer)
 			event_free(pt->timer);
 		probe_blockset_free(pt->bs);

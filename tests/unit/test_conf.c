@@ -308,6 +308,9 @@ static void test_example_file(void **state)
 	assert_int_equal(c->probes[3].kind, CONF_PROBE_BLOCK);
 	assert_null(c->probes[3].url);
 	assert_int_equal(c->prober.rate, 100);
+	assert_int_equal(c->prober.window, 7 * 86400);
+	assert_int_equal(c->prober.warmup, 0);
+	assert_int_equal(c->prober.min_duration, 0);
 	assert_true(c->detect.has_bin && c->detect.has_window && c->detect.has_warmup &&
 		    c->detect.has_min_duration && c->detect.has_warn_ratio &&
 		    c->detect.has_crit_ratio && c->detect.has_recover_ratio &&
@@ -815,7 +818,8 @@ static void test_values(void **state)
 static void test_probe_keys(void **state)
 {
 	(void)state;
-	struct conf *c = load_ok("[prober]\nrate = 500\nburst = 50\nsweep = 3600\n"
+	struct conf *c = load_ok("[prober]\nrate = 500\nburst = 50\nsweep = 3600\nwindow = 86400\n"
+				 "warmup = 600\nmin_duration = 30\n"
 				 "[probe web]\ntarget = http://198.18.20.2:8080/\ntimeout = 500\n"
 				 "retries = 0\nexpect = KCNA Watch\nexpect_status = 200\n"
 				 "entity = country:KP\nentity = host:198.18.20.2\n"
@@ -824,6 +828,9 @@ static void test_probe_keys(void **state)
 	assert_int_equal(c->prober.rate, 500);
 	assert_int_equal(c->prober.burst, 50);
 	assert_int_equal(c->prober.sweep, 3600);
+	assert_int_equal(c->prober.window, 86400);
+	assert_int_equal(c->prober.warmup, 600);
+	assert_int_equal(c->prober.min_duration, 30);
 	assert_int_equal(c->n_probes, 3);
 	const struct conf_probe *w = &c->probes[0];
 	assert_int_equal(w->timeout, 500);
