@@ -52,7 +52,6 @@ struct item {
 	bool done;
 	struct probe_blockset *bs;
 	unsigned rounds;
-	unsigned probes[256]; /* per block, in all */
 	struct run *run;
 };
 

@@ -88,7 +88,6 @@ struct prober {
 	CURLM *multi;
 	struct event *curl_timer;
 	struct prober_stats st;
-	struct lo_ratelimit rl;
 };
 
 /* ---------------------------------------------------------------- clocks */
@@ -869,7 +868,6 @@ struct prober *prober_new(struct event_base *base, const struct prober_opts *o, 
 	probe_rate_init(&p->rate, p->o.rate, p->o.burst, mono_us());
 	p->icmp4.fd = p->icmp6.fd = -1;
 	p->icmp_id = (uint16_t)(getpid() ^ (mono_us() >> 10));
-	p->rl = (struct lo_ratelimit)LO_RATELIMIT_INIT(10, 5);
 	if (!curl_ready) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		curl_ready = true;

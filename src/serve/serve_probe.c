@@ -82,9 +82,8 @@ struct ptarget {
 	int state; /* -1 unknown, 0 down, 1 up */
 	double last_ok, first_fail;
 	unsigned failed_checks;
-	struct probe_result last, last_fail;
+	struct probe_result last_fail;
 	struct pevent e;
-	uint64_t checks, ups;
 	/* the bin being filled */
 	int64_t bin_start;
 	unsigned bin_checks, bin_ups, bin_rtts;
@@ -221,18 +220,25 @@ int64_t probe_side_incident(struct server *s, int64_t entity, int64_t t)
 
 /* ---------------------------------------------------------------- checks */
 
-static void bin_put(struct probe_side *ps, struct ptarget *pt, double when)
+/* The check counts in the bin of its start; the bin's row is rewritten. */
+static void bin_put(struct probe_side *ps, struct ptarget *pt, const struct probe_result *r)
 {
-	int64_t bs = (int64_t)when - (int64_t)when % ps->bin;
+	int64_t bs = (int64_t)r->sent_wall - (int64_t)r->sent_wall % ps->bin;
 	if (bs != pt->bin_start) {
 		pt->bin_start = bs;
 		pt->bin_checks = pt->bin_ups = pt->bin_rtts = 0;
 		pt->bin_rtt = 0;
 	}
+	pt->bin_checks++;
+	if (r->up) {
+		pt->bin_ups++;
+		pt->bin_rtts++;
+		pt->bin_rtt += r->rtt_ms;
+	}
 	if (pt->id <= 0)
 		return;
 	store_series_put(ps->s->store, pt->id, "probe.up", bs,
-			 (double)pt->bin_ups / (pt->bin_checks ? pt->bin_checks : 1));
+			 (double)pt->bin_ups / pt->bin_checks);
 	if (pt->bin_rtts)
 		store_series_put(ps->s->store, pt->id, "probe.rtt_ms", bs,
 				 pt->bin_rtt / pt->bin_rtts);
@@ -249,21 +255,7 @@ static void on_result(void *ctx, const struct probe_result *r)
 		lo_log_rl(&ps->rl, LO_LOG_WARN, "probe %s: not checked: %s", pt->name, r->detail);
 		return;
 	}
-	pt->last = *r;
-	pt->checks++;
-	/* the bin of the check's start */
-	int64_t bs = (int64_t)r->sent_wall - (int64_t)r->sent_wall % ps->bin;
-	if (bs != pt->bin_start)
-		pt->bin_checks = pt->bin_ups = pt->bin_rtts = 0, pt->bin_rtt = 0,
-		pt->bin_start = bs;
-	pt->bin_checks++;
-	if (r->up) {
-		pt->ups++;
-		pt->bin_ups++;
-		pt->bin_rtts++;
-		pt->bin_rtt += r->rtt_ms;
-	}
-	bin_put(ps, pt, r->sent_wall);
+	bin_put(ps, pt, r);
 
 	if (r->up) {
 		if (pt->state == 0)
